@@ -1,0 +1,68 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from api.controllers.chatbots import ChatbotController
+from api.controllers.sources import SourceController
+from api.controllers.system import healthz, public_icon, readyz
+from api.deps import provide_conn, provide_runtime, provide_workspace_id
+from api.errors import EXCEPTION_HANDLERS
+from signpost.runtime import Runtime
+from signpost.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, dsn: str | None = None
+) -> Litestar:
+    """Build the app; the lifespan opens the runtime (on `dsn` if given) unless one is handed in."""
+    settings = settings or (runtime.settings if runtime else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        owned = runtime is None
+        rt = runtime or await Runtime.start(settings, dsn=dsn)
+        app.state.runtime = rt
+        try:
+            yield
+        finally:
+            if owned:
+                await rt.close()
+
+    return Litestar(
+        route_handlers=[healthz, readyz, public_icon, ChatbotController, SourceController],
+        dependencies={
+            "runtime": Provide(provide_runtime, sync_to_thread=False),
+            "conn": Provide(provide_conn),
+            "workspace_id": Provide(provide_workspace_id),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Signpost API",
+            version="1.0.0",
+            description="Build and run website chatbots. Builder routes take "
+            "`Authorization: Bearer <workspace API key>`.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "workspaceKey": SecurityScheme(type="http", scheme="bearer")
+                }
+            ),
+            security=[{"workspaceKey": []}],
+        ),
+        request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Domain services: the operations every surface (API, CLI, evals) shares."""
