@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api.controllers.chatbots import ChatbotController
-from api.controllers.sources import SourceController
+from api.controllers.sources import JobController, SourceController
 from api.controllers.system import healthz, public_icon, readyz
 from api.deps import provide_conn, provide_runtime, provide_workspace_id
 from api.errors import EXCEPTION_HANDLERS
@@ -41,7 +42,9 @@ def create_app(
                 await rt.close()
 
     return Litestar(
-        route_handlers=[healthz, readyz, public_icon, ChatbotController, SourceController],
+        # A runtime handed in (tests, evals) is usable without running the lifespan.
+        state=State({"runtime": runtime} if runtime is not None else {}),
+        route_handlers=[healthz, readyz, public_icon, ChatbotController, SourceController, JobController],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "conn": Provide(provide_conn),

@@ -76,6 +76,7 @@ class SourceOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     rejected_files: list[dict[str, str]] | None = None
+    job_id: str | None = Field(None, description="The sync job started by this request.")
 
     @classmethod
     def of(cls, source: DataSource, *, full: bool = True) -> SourceOut:
@@ -104,6 +105,47 @@ class SourceOut(BaseModel):
             created_at=source.created_at,
             updated_at=source.updated_at,
         )
+
+
+class JobOut(BaseModel):
+    """A background job with its progress and per-item errors."""
+
+    id: str
+    kind: str
+    source_id: str | None
+    status: str
+    progress: dict[str, int]
+    errors: list[dict[str, Any]]
+    result: dict[str, Any] | None
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: Any) -> JobOut:
+        """Build from a row."""
+        return cls(
+            id=str(job.id), kind=job.kind, source_id=str(job.source_id) if job.source_id else None,
+            status=job.status, progress={"done": job.progress_done, "total": job.progress_total},
+            errors=job.errors, result=job.result, attempts=job.attempts,
+            created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+        )
+
+
+class SyncStarted(BaseModel):
+    """A sync was queued (or one was already queued or running)."""
+
+    job_id: str
+    status: str
+
+
+class BuildOut(BaseModel):
+    """Whether every linked source is ready, and the knowledge-base version they make."""
+
+    ready: bool
+    kb_version: str
+    sources: list[dict[str, Any]]
 
 
 class BucketsOut(BaseModel):

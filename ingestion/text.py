@@ -9,6 +9,7 @@ from collections import Counter
 from ingestion.chunking import split_sentences
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]{1,}")
+_EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
@@ -32,11 +33,16 @@ def keywords(text: str, k: int = 8, *, boost: str = "") -> list[str]:
     """Return up to `k` salient words/bigrams: frequent, not stop words; `boost` text counts double."""
     counts: Counter[str] = Counter()
     for source, weight in ((text, 1), (boost, 2)):
-        tokens = [w for w in words(source) if w not in STOPWORDS and len(w) > 2]
-        for w in tokens:
+        source = _EMAIL_OR_URL.sub(" ", source)  # addresses are not topics
+        tokens = words(source)
+        for i, w in enumerate(tokens):
+            if w in STOPWORDS or len(w) <= 2:
+                continue
             counts[w] += weight
-        for a, b in zip(tokens, tokens[1:], strict=False):
-            counts[f"{a} {b}"] += weight
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            # only words that really stand next to each other make a phrase
+            if nxt and nxt not in STOPWORDS and len(nxt) > 2:
+                counts[f"{w} {nxt}"] += weight
     scored = []
     for term, count in counts.items():
         if " " in term and count < 2:

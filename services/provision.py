@@ -18,6 +18,7 @@ from services import chatbots as chatbot_service
 from services import sources as source_service
 from signpost.errors import ValidationFailed
 from signpost.protocol import BUCKETS
+from store import jobs as jobs_repo
 from store import workspaces
 from store.db import Conn
 from store.files import FileStore
@@ -137,6 +138,9 @@ async def provision(
                 raise ValidationFailed(f"bucket {bucket!r} names unknown source {ref!r}")
             links[bucket].append(source_ids[ref])
     await bucket_service.set_buckets(conn, workspace_id, bot.id, links)
+    for source_id in source_ids.values():
+        # Queued in the database; a job runner (this process's or a worker) picks them up.
+        await jobs_repo.enqueue_sync(conn, workspace_id, source_id)
     return Provisioned(
         workspace_id=workspace_id,
         chatbot_id=bot.id,

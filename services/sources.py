@@ -314,6 +314,10 @@ async def delete_source(
     conn: Conn, files: FileStore, workspace_id: uuid.UUID, source_id: uuid.UUID
 ) -> None:
     """Delete the source, its links, its indexed content and its stored files."""
-    if not await repo.delete_source(conn, workspace_id, source_id):
-        raise NotFound(f"source {source_id} not found")
+    from store import vectors
+
+    async with conn.transaction():
+        if not await repo.delete_source(conn, workspace_id, source_id):
+            raise NotFound(f"source {source_id} not found")
+        await vectors.delete_source_chunks(conn, workspace_id, source_id)
     files.delete_prefix(f"sources/{source_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -24,12 +25,18 @@ def _settings() -> Settings:
         sys.exit(2)
 
 
-def run_with_runtime(settings: Settings, fn: Callable[[Any], Awaitable[T]], dsn: str | None = None) -> T:
-    """Open a Runtime, run `fn(runtime)`, close it."""
+def run_with_runtime(
+    settings: Settings,
+    fn: Callable[[Any], Awaitable[T]],
+    dsn: str | None = None,
+    *,
+    jobs: bool = False,
+) -> T:
+    """Open a Runtime (with a job runner if asked), run `fn(runtime)`, close it."""
     from signpost.runtime import Runtime
 
     async def main() -> T:
-        runtime = await Runtime.start(settings, dsn=dsn)
+        runtime = await Runtime.start(settings, dsn=dsn, jobs=jobs)
         try:
             return await fn(runtime)
         finally:
@@ -144,6 +151,138 @@ def workspace_create(name: str) -> None:
     ws, key = run_with_runtime(settings, create)
     click.echo(f"workspace_id: {ws.id}")
     click.echo(f"api_key: {key}")
+
+
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, help="Jobs run in parallel.")
+def worker(concurrency: int) -> None:
+    """Run a Celery worker for background jobs (needs REDIS_URL)."""
+    from ingestion.celery_app import worker_main
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if not settings.redis_url:
+        click.echo("signpost: REDIS_URL is not set; without it jobs run inside `signpost serve`", err=True)
+        sys.exit(2)
+    worker_main(settings.redis_url, concurrency=concurrency, loglevel=settings.log_level)
+
+
+@main.group()
+def sources() -> None:
+    """Add and sync data sources."""
+
+
+@sources.command("add")
+@click.option("--workspace", "workspace_id", required=True, help="Workspace id.")
+@click.option("--type", "kind", required=True, type=click.Choice(["website", "sheet", "custom", "document"]))
+@click.option("--name", required=True)
+@click.option("--url", help="website: start URL (crawled), or the base URL of --path.")
+@click.option("--path", type=click.Path(exists=True, path_type=Path),
+              help="website: folder of .html files; sheet/document/custom: a file or folder.")
+@click.option("--spreadsheet", help="sheet: Google Sheets id or URL.")
+@click.option("--worksheet", help="sheet: worksheet title.")
+@click.option("--text", help="custom: the text itself.")
+@click.option("--max-pages", default=200, show_default=True, type=int)
+@click.option("--no-sync", is_flag=True, help="Only create the source.")
+def sources_add(
+    workspace_id: str, kind: str, name: str, url: str | None, path: Path | None,
+    spreadsheet: str | None, worksheet: str | None, text: str | None, max_pages: int,
+    no_sync: bool,
+) -> None:
+    """Create a source in a workspace and sync it with a progress bar."""
+    from services import sources as source_service
+    from signpost.errors import AppError
+
+    ws = _uuid(workspace_id)
+
+    async def add(rt: Any) -> Any:
+        async with rt.db.transaction() as conn:
+            if path is not None:
+                return await source_service.create_local_source(
+                    conn, rt.files, ws, kind=kind, name=name, path=path, base_url=url
+                )
+            body: dict[str, Any] = {"type": kind, "name": name}
+            if kind == "website":
+                body |= {"url": url, "max_pages": max_pages}
+            elif kind == "sheet":
+                body |= {"spreadsheet": spreadsheet, "worksheet": worksheet}
+            elif kind == "custom":
+                body |= {"text": text}
+            data = source_service.SourceCreate.model_validate(body).root
+            return await source_service.create_source(conn, ws, data)
+
+    settings = _settings()
+    configure_logging("WARNING")
+    try:
+        source = run_with_runtime(settings, add)
+    except (AppError, ValueError) as exc:
+        click.echo(f"signpost: {getattr(exc, 'message', exc)}", err=True)
+        sys.exit(1)
+    click.echo(f"source_id: {source.id}")
+    if not no_sync:
+        _sync_with_progress(settings, ws, source.id)
+
+
+@sources.command("sync")
+@click.argument("source_id")
+@click.option("--workspace", "workspace_id", required=True, help="Workspace id.")
+def sources_sync(source_id: str, workspace_id: str) -> None:
+    """Sync a source incrementally, with a progress bar."""
+    _sync_with_progress(_settings(), _uuid(workspace_id), _uuid(source_id))
+
+
+def _uuid(value: str) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        click.echo(f"signpost: {value!r} is not an id", err=True)
+        sys.exit(2)
+
+
+def _sync_with_progress(settings: Settings, workspace_id: Any, source_id: Any) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from services import ingest
+    from signpost.errors import AppError
+    from store import jobs as jobs_repo
+    from store import sources as sources_repo
+
+    configure_logging("WARNING")
+
+    async def run(rt: Any) -> tuple[Any, Any]:
+        job = await ingest.request_sync(rt, workspace_id, source_id)
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        ) as bar:
+            task = bar.add_task("syncing", total=None)
+            while True:
+                async with rt.db.connection() as conn:
+                    job = await jobs_repo.get_job(conn, workspace_id, job.id)
+                bar.update(
+                    task, completed=job.progress_done, total=job.progress_total or None,
+                    description=job.status,
+                )
+                if job.status in ("succeeded", "failed"):
+                    break
+                await asyncio.sleep(0.3)
+        async with rt.db.connection() as conn:
+            source = await sources_repo.get_source(conn, workspace_id, source_id)
+        return job, source
+
+    try:
+        job, source = run_with_runtime(settings, run, jobs=True)
+    except AppError as exc:
+        click.echo(f"signpost: {exc.message}", err=True)
+        sys.exit(1)
+    counts = ", ".join(f"{k} {v}" for k, v in source.counts.items())
+    click.echo(f"{job.status}: {counts}")
+    for err in job.errors:
+        click.echo(f"  error: {err.get('item') or '-'}: {err['message']}", err=True)
+    if job.status != "succeeded":
+        sys.exit(1)
 
 
 @main.command("demo")

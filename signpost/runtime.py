@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from ingestion.embeddings import EmbeddingSpace, build_embedding_space
+from ingestion.jobs import JobRunner, make_runner
+from ingestion.sync import IngestDeps
 from signpost.settings import Settings
+from store import vectors
 from store.db import Database
 from store.files import FileStore, LocalFileStore
 
@@ -14,18 +19,44 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
-    """Settings, the database, file storage — what API, CLI, workers and evals share."""
+    """Settings, database, file storage, embeddings and jobs — shared by API, CLI, workers, evals."""
 
     settings: Settings
     db: Database
     files: FileStore
+    space: EmbeddingSpace
+    chunk_table: str
+    jobs: JobRunner | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    async def start(cls, settings: Settings, *, dsn: str | None = None) -> Runtime:
-        """Open the database (embedded or external), apply migrations, wire storage."""
+    async def start(
+        cls, settings: Settings, *, dsn: str | None = None, jobs: bool = True
+    ) -> Runtime:
+        """Open the database, apply migrations, wire storage, embeddings and the job runner."""
         db = await Database.open(settings, dsn=dsn)
+        try:
+            space = build_embedding_space(settings)
+            async with db.connection() as conn:
+                table = await vectors.ensure_chunk_table(
+                    conn, db.dsn, space.model_id, space.dimension
+                )
+        except BaseException:
+            await db.close()
+            raise
         files = LocalFileStore(settings.data_dir / "files")
-        return cls(settings=settings, db=db, files=files)
+        runtime = cls(settings=settings, db=db, files=files, space=space, chunk_table=table)
+        if jobs:
+            runtime.jobs = make_runner(settings, runtime.ingest_deps)
+            await runtime.jobs.start()
+        return runtime
+
+    def ingest_deps(self) -> IngestDeps:
+        """Return what a sync job needs."""
+        return IngestDeps(
+            db=self.db, files=self.files, space=self.space, table=self.chunk_table,
+            settings=self.settings,
+        )
 
     @property
     def base_url(self) -> str:
@@ -34,4 +65,6 @@ class Runtime:
 
     async def close(self) -> None:
         """Release everything start() opened."""
+        if self.jobs is not None:
+            await self.jobs.stop()
         await self.db.close()

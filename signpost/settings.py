@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     """Chat model name on the OpenAI-compatible endpoint; unset means deterministic mode."""
     embedding_model: str | None = Field(None, validation_alias=_env("SIGNPOST_EMBEDDING_MODEL"))
     """Embedding model on the OpenAI-compatible endpoint; unset means the local model."""
+    model_cache_dir: Path | None = Field(None, validation_alias=_env("SIGNPOST_MODEL_CACHE"))
+    """Where the local embedding model's ONNX conversion is cached (default ~/.cache/signpost)."""
     model_timeout_s: float = Field(20.0, gt=0, validation_alias=_env("SIGNPOST_MODEL_TIMEOUT"))
 
     secret_key: SecretStr | None = Field(None, validation_alias=_env("SIGNPOST_SECRET_KEY"))

@@ -27,6 +27,16 @@ def connection_kwargs() -> dict[str, Any]:
     return {"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0}
 
 
+async def configure_connection(conn: Conn) -> None:
+    """Prepare a new pooled connection: pgvector types, HNSW candidate list size."""
+    from pgvector.psycopg import register_vector_async
+
+    await register_vector_async(conn)
+    # Workspace/source filters apply after the HNSW scan: more candidates keep small
+    # tenants from getting short result lists.
+    await conn.execute("SET hnsw.ef_search = 200")
+
+
 def resolve_dsn(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
     """Return the DSN to use, starting the embedded server when DATABASE_URL is unset."""
     if settings.database_url:
@@ -61,6 +71,7 @@ class Database:
             kwargs=connection_kwargs(),
             open=False,
             name="signpost",
+            configure=configure_connection,
         )
         await pool.open(wait=True, timeout=30)
         return cls(dsn=dsn, pool=pool, embedded=embedded)

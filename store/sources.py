@@ -14,7 +14,7 @@ from store.db import Conn
 
 _COLUMNS = (
     "id, workspace_id, type, name, config, status, counts, version, last_synced_at, "
-    "last_error, created_at, updated_at"
+    "last_error, created_at, updated_at, embedding_space"
 )
 EMPTY_COUNTS = {"pages": 0, "rows": 0, "chunks": 0, "documents": 0}
 
@@ -35,6 +35,8 @@ class DataSource:
     last_error: str | None
     created_at: datetime
     updated_at: datetime
+    embedding_space: str | None = None
+    """The chunk table this source's vectors were written to (None before its first sync)."""
 
 
 async def insert_source(

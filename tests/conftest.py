@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from litestar.testing import AsyncTestClient
+import httpx
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -96,12 +96,17 @@ async def runtime(settings: Settings, db_dsn: str) -> AsyncIterator[object]:
 
 
 @pytest.fixture(scope="module")
-async def client(runtime: object) -> AsyncIterator[AsyncTestClient]:
-    """An HTTP client on the app (in-process; buffers streams)."""
+async def client(runtime: object) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, in this event loop (buffers streams).
+
+    Litestar's AsyncTestClient runs the app on a separate thread and loop, which the
+    runtime's loop-bound pool cannot cross; httpx's ASGI transport stays in this loop.
+    """
     from api.app import create_app
 
     app = create_app(runtime=runtime)  # type: ignore[arg-type]
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
         yield c
 
 

@@ -11,11 +11,11 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from litestar.params import JSONBody
 
 from api.deps import ConnDep, RuntimeDep, WorkspaceId
-from api.schemas import BucketsOut, ChatbotOut, Page
+from api.schemas import BucketsOut, BuildOut, ChatbotOut, Page
 from api.uploads import read_files
 from services import buckets as bucket_service
 from services import chatbots as service
-from services import icons
+from services import icons, ingest
 from signpost.errors import NotFound, ValidationFailed
 from store import buckets as bucket_repo
 from store import chatbots as repo
@@ -111,3 +111,16 @@ class ChatbotController(Controller):
         return BucketsOut.of(
             await bucket_service.set_buckets(conn, workspace_id, chatbot_id, links)
         )
+
+    @post("/{chatbot_id:uuid}/build", status_code=200)
+    async def build(
+        self, chatbot_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
+    ) -> BuildOut:
+        """Check the linked sources and record the knowledge-base version.
+
+        `ready` is true once every linked source has synced successfully.
+        """
+        bot = await service.get_chatbot(conn, workspace_id, chatbot_id)
+        result = await ingest.build_chatbot(runtime, bot)
+        return BuildOut(ready=result.ready, kb_version=result.kb_version, sources=result.sources)

@@ -7,11 +7,12 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from api.deps import ConnDep, RuntimeDep, WorkspaceId
-from api.schemas import Page, SourceOut
+from api.schemas import JobOut, Page, SourceOut, SyncStarted
 from api.uploads import read_form
+from services import ingest
 from services import sources as service
 from store import sources as repo
 
@@ -31,11 +32,13 @@ class SourceController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create(
-        self, data: JSONBody[service.SourceCreate], conn: ConnDep, workspace_id: WorkspaceId
+        self, data: JSONBody[service.SourceCreate], conn: ConnDep, workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
     ) -> SourceOut:
         """Create a website, sheet (Google Sheets) or custom text source."""
         source = await service.create_source(conn, workspace_id, data.root)
-        return SourceOut.of(source)
+        job = await ingest.request_sync(runtime, workspace_id, source.id)
+        return SourceOut.of(source).model_copy(update={"job_id": str(job.id)})
 
     @post("/upload", status_code=HTTP_201_CREATED)
     async def upload(
@@ -58,10 +61,19 @@ class SourceController(Controller):
             name=fields.get("name", ""),
             uploads=uploads,
         )
-        out = SourceOut.of(source)
+        job = await ingest.request_sync(runtime, workspace_id, source.id)
+        out = SourceOut.of(source).model_copy(update={"job_id": str(job.id)})
         if rejected:
             out.rejected_files = [{"filename": r.filename, "message": r.message} for r in rejected]
         return out
+
+    @post("/{source_id:uuid}/sync", status_code=HTTP_202_ACCEPTED)
+    async def sync(
+        self, source_id: FromPath[uuid.UUID], workspace_id: WorkspaceId, runtime: RuntimeDep
+    ) -> SyncStarted:
+        """Re-sync the source incrementally (unchanged items are skipped)."""
+        job = await ingest.request_sync(runtime, workspace_id, source_id)
+        return SyncStarted(job_id=str(job.id), status=job.status)
 
     @get("/")
     async def list(
@@ -86,3 +98,17 @@ class SourceController(Controller):
     ) -> None:
         """Delete the source, unlink it from every bucket and drop its indexed content."""
         await service.delete_source(conn, runtime.files, workspace_id, source_id)
+
+
+class JobController(Controller):
+    """Background jobs (source syncs)."""
+
+    path = "/api/v1/jobs"
+    tags = ["jobs"]
+
+    @get("/{job_id:uuid}")
+    async def read(
+        self, job_id: FromPath[uuid.UUID], workspace_id: WorkspaceId, runtime: RuntimeDep
+    ) -> JobOut:
+        """Return the job: status, progress (done/total), per-item errors, timestamps."""
+        return JobOut.of(await ingest.get_job(runtime, workspace_id, job_id))

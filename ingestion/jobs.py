@@ -1,0 +1,223 @@
+"""Run sync jobs: Celery on Redis when REDIS_URL is set, in-process asyncio tasks otherwise.
+
+Both paths call the same `run_job`. A job is claimed once (queued → running), reports
+progress and per-item errors, heartbeats while it runs, and ends succeeded or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import httpx
+import psycopg
+
+from ingestion.sync import IngestDeps, record_outcome, sync_source
+from store import jobs as jobs_repo
+from store import sources as sources_repo
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,
+    httpx.TransportError,
+    ConnectionError,
+    TimeoutError,
+)
+"""Errors worth retrying the whole job for (the database or network blinked)."""
+
+
+class JobRunner(Protocol):
+    """Something that runs queued jobs in the background."""
+
+    async def submit(self, job_id: uuid.UUID) -> None:
+        """Arrange for the job to run."""
+        ...
+
+    async def start(self) -> None:
+        """Start (and resume jobs a previous process left unfinished)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop, letting the current job finish or be picked up again later."""
+        ...
+
+
+async def run_job(deps: IngestDeps, job_id: uuid.UUID) -> str | None:
+    """Run one job to completion; return its final status (None if someone else has it)."""
+    async with deps.db.connection() as conn:
+        job = await jobs_repo.claim(conn, job_id)
+    if job is None:
+        return None
+    if job.kind != "sync" or job.source_id is None:
+        async with deps.db.connection() as conn:
+            await jobs_repo.finish(
+                conn, job.id, status="failed", errors_=[{"item": "", "message": f"unknown job kind {job.kind!r}"}],
+                result=None,
+            )
+        return "failed"
+    async with deps.db.connection() as conn:
+        source = await sources_repo.get_source(conn, job.workspace_id, job.source_id)
+        if source is None:
+            await jobs_repo.finish(
+                conn, job.id, status="failed", errors_=[{"item": "", "message": "the source was deleted"}],
+                result=None,
+            )
+            return "failed"
+        await sources_repo.update_source_state(
+            conn, source.workspace_id, source.id, status="syncing",
+            last_error=source.last_error,
+        )
+
+    async def report(done: int, total: int) -> None:
+        async with deps.db.connection() as conn:
+            await jobs_repo.progress(conn, job.id, done, total)
+
+    beat = asyncio.create_task(_heartbeat(deps, job.id))
+    try:
+        outcome = await sync_source(deps, source, report)
+    except TRANSIENT_ERRORS:
+        async with deps.db.connection() as conn:
+            await jobs_repo.requeue(conn, job.id)
+            await sources_repo.update_source_state(
+                conn, source.workspace_id, source.id, status=source.status,
+                last_error=source.last_error,
+            )
+        raise
+    except Exception as exc:
+        log.exception("job %s failed", job.id)
+        async with deps.db.connection() as conn:
+            await sources_repo.update_source_state(
+                conn, source.workspace_id, source.id, status="failed", last_error=str(exc)
+            )
+            await jobs_repo.finish(
+                conn, job.id, status="failed", errors_=[{"item": "", "message": str(exc)}], result=None
+            )
+        return "failed"
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+    await record_outcome(deps, source, outcome)
+    status = "failed" if outcome.fatal else "succeeded"
+    errors = list(outcome.errors)
+    if outcome.fatal and not any(e["message"] == outcome.fatal for e in errors):
+        errors.insert(0, {"item": "", "message": outcome.fatal})
+    async with deps.db.connection() as conn:
+        await jobs_repo.finish(
+            conn, job.id, status=status, errors_=errors,
+            result={"counts": outcome.counts, "version": outcome.version, **outcome.stats()},
+        )
+    log.info("job %s %s: %s", job.id, status, outcome.stats())
+    return status
+
+
+async def _heartbeat(deps: IngestDeps, job_id: uuid.UUID, every: float = 20.0) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            async with deps.db.connection() as conn:
+                await jobs_repo.heartbeat(conn, job_id)
+        except Exception:  # noqa: BLE001 - a missed heartbeat is not worth failing the job
+            log.warning("heartbeat for job %s failed", job_id)
+
+
+class InProcessRunner:
+    """Runs jobs as asyncio tasks in this process, one at a time, with retries."""
+
+    def __init__(self, deps_factory: Callable[[], IngestDeps], *, retries: int = 3) -> None:
+        self._deps_factory = deps_factory
+        self._queue: asyncio.Queue[uuid.UUID] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._retries = retries
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    async def start(self) -> None:
+        """Start the worker task and resume jobs left queued or running."""
+        deps = self._deps_factory()
+        async with deps.db.connection() as conn:
+            await jobs_repo.reset_running(conn)
+            stale = await jobs_repo.stale_jobs(conn)
+        self._worker = asyncio.create_task(self._work(), name="signpost-jobs")
+        for job_id in stale:
+            await self.submit(job_id)
+
+    async def submit(self, job_id: uuid.UUID) -> None:
+        """Queue the job."""
+        self.idle.clear()
+        await self._queue.put(job_id)
+
+    async def _work(self) -> None:
+        while True:
+            job_id = await self._queue.get()
+            try:
+                await self._run_with_retries(job_id)
+            except Exception:  # noqa: BLE001 - the worker must survive any job
+                log.exception("job %s crashed", job_id)
+            finally:
+                self._queue.task_done()
+                if self._queue.empty():
+                    self.idle.set()
+
+    async def _run_with_retries(self, job_id: uuid.UUID) -> None:
+        for attempt in range(self._retries + 1):
+            try:
+                await run_job(self._deps_factory(), job_id)
+                return
+            except TRANSIENT_ERRORS as exc:
+                if attempt == self._retries:
+                    raise
+                delay = min(30.0, 2.0 ** attempt)
+                log.warning("job %s: transient error (%s); retrying in %.0fs", job_id, exc, delay)
+                await asyncio.sleep(delay)
+
+    async def wait_idle(self, timeout: float | None = None) -> None:
+        """Wait until every submitted job has finished."""
+        await asyncio.wait_for(self.idle.wait(), timeout)
+
+    async def stop(self) -> None:
+        """Cancel the worker; an interrupted job is resumed at the next start."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+
+class CeleryRunner:
+    """Sends jobs to Celery workers on Redis (`signpost worker`)."""
+
+    def __init__(self, redis_url: str, deps_factory: Callable[[], IngestDeps]) -> None:
+        from ingestion.celery_app import create_celery
+
+        self.app = create_celery(redis_url)
+        self._deps_factory = deps_factory
+
+    async def start(self) -> None:
+        """Publish jobs queued while no worker was told (e.g. by the demo seed)."""
+        async with self._deps_factory().db.connection() as conn:
+            queued = await jobs_repo.stale_jobs(conn)
+        for job_id in queued:
+            # A job already being run is not claimed twice, so republishing is safe.
+            await self.submit(job_id)
+
+    async def submit(self, job_id: uuid.UUID) -> None:
+        """Publish the job to the queue."""
+        await asyncio.to_thread(
+            self.app.send_task, "signpost.run_job", args=[str(job_id)], task_id=str(job_id)
+        )
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+
+def make_runner(settings: Any, deps_factory: Callable[[], IngestDeps]) -> JobRunner:
+    """Return the Celery runner when REDIS_URL is set, else the in-process one."""
+    if settings.redis_url:
+        return CeleryRunner(settings.redis_url, deps_factory)
+    return InProcessRunner(deps_factory)
