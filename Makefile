@@ -37,9 +37,10 @@ fmt: install ## Format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# EVAL_ARGS adds options, e.g. EVAL_ARGS="--min-pass-rate 0.9 --max-gate-violations 0" to gate.
 eval: install ## Run the project's eval suite and write reports to out/
 	@mkdir -p out
-	$(BIN)/signpost eval run evals/suites/demo.yaml --report out/eval-demo.json --html out/eval-demo.html
+	$(BIN)/signpost eval run evals/suites/demo.yaml --report out/eval-demo.json --html out/eval-demo.html $(EVAL_ARGS)
 
 bench: install ## Run the benchmarks; each prints JSON
 	@for b in bench/bench_*.py; do echo "# $$b"; $(BIN)/python $$b || exit 1; done

@@ -14,6 +14,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api.controllers.chatbots import ChatbotController
+from api.controllers.documents import download_document
 from api.controllers.sources import JobController, SourceController
 from api.controllers.system import healthz, public_icon, readyz
 from api.deps import provide_conn, provide_runtime, provide_workspace_id
@@ -44,7 +45,10 @@ def create_app(
     return Litestar(
         # A runtime handed in (tests, evals) is usable without running the lifespan.
         state=State({"runtime": runtime} if runtime is not None else {}),
-        route_handlers=[healthz, readyz, public_icon, ChatbotController, SourceController, JobController],
+        route_handlers=[
+            healthz, readyz, public_icon, download_document,
+            ChatbotController, SourceController, JobController,
+        ],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "conn": Provide(provide_conn),

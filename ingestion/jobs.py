@@ -13,22 +13,30 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import httpx
-import psycopg
-
-from ingestion.sync import IngestDeps, record_outcome, sync_source
+from ingestion.sync import TRANSIENT_ERRORS, IngestDeps, record_outcome, sync_source
 from store import jobs as jobs_repo
 from store import sources as sources_repo
 
+__all__ = [
+    "TRANSIENT_ERRORS", "CeleryRunner", "InProcessRunner", "JobInterrupted", "JobRunner",
+    "make_runner", "run_job",
+]
+
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    psycopg.OperationalError,
-    httpx.TransportError,
-    ConnectionError,
-    TimeoutError,
-)
-"""Errors worth retrying the whole job for (the database or network blinked)."""
+
+class JobInterrupted(Exception):
+    """A claimed job stopped on a transient error; retry it with `resume_attempt=attempt`.
+
+    The job was put back in the queue when the database allowed it. When it did not,
+    the job is still marked running under this attempt, and only a retry naming the
+    attempt may take it over (a stray second delivery may not).
+    """
+
+    def __init__(self, job_id: uuid.UUID, attempt: int) -> None:
+        super().__init__(f"job {job_id} attempt {attempt} was interrupted")
+        self.job_id = job_id
+        self.attempt = attempt
 
 
 class JobRunner(Protocol):
@@ -47,25 +55,40 @@ class JobRunner(Protocol):
         ...
 
 
-async def run_job(deps: IngestDeps, job_id: uuid.UUID) -> str | None:
-    """Run one job to completion; return its final status (None if someone else has it)."""
+async def run_job(
+    deps: IngestDeps, job_id: uuid.UUID, *, resume_attempt: int | None = None
+) -> str | None:
+    """Run one job to completion; return its final status (None if someone else has it).
+
+    Raises JobInterrupted after a transient error once the job was claimed, and a
+    TRANSIENT_ERRORS exception when the job could not even be claimed.
+    """
     async with deps.db.connection() as conn:
-        job = await jobs_repo.claim(conn, job_id)
+        job = await jobs_repo.claim(conn, job_id, resume_attempt=resume_attempt)
     if job is None:
         return None
+    try:
+        return await _run_claimed(deps, job)
+    except TRANSIENT_ERRORS as exc:
+        log.warning("job %s: transient error (%s); putting it back in the queue", job.id, exc)
+        await _requeue_quietly(deps, job)
+        raise JobInterrupted(job.id, job.attempts) from exc
+
+
+async def _run_claimed(deps: IngestDeps, job: jobs_repo.Job) -> str:
     if job.kind != "sync" or job.source_id is None:
         async with deps.db.connection() as conn:
             await jobs_repo.finish(
-                conn, job.id, status="failed", errors_=[{"item": "", "message": f"unknown job kind {job.kind!r}"}],
-                result=None,
+                conn, job.id, status="failed",
+                errors_=[{"item": "", "message": f"unknown job kind {job.kind!r}"}], result=None,
             )
         return "failed"
     async with deps.db.connection() as conn:
         source = await sources_repo.get_source(conn, job.workspace_id, job.source_id)
         if source is None:
             await jobs_repo.finish(
-                conn, job.id, status="failed", errors_=[{"item": "", "message": "the source was deleted"}],
-                result=None,
+                conn, job.id, status="failed",
+                errors_=[{"item": "", "message": "the source was deleted"}], result=None,
             )
             return "failed"
         await sources_repo.update_source_state(
@@ -81,12 +104,6 @@ async def run_job(deps: IngestDeps, job_id: uuid.UUID) -> str | None:
     try:
         outcome = await sync_source(deps, source, report)
     except TRANSIENT_ERRORS:
-        async with deps.db.connection() as conn:
-            await jobs_repo.requeue(conn, job.id)
-            await sources_repo.update_source_state(
-                conn, source.workspace_id, source.id, status=source.status,
-                last_error=source.last_error,
-            )
         raise
     except Exception as exc:
         log.exception("job %s failed", job.id)
@@ -95,7 +112,8 @@ async def run_job(deps: IngestDeps, job_id: uuid.UUID) -> str | None:
                 conn, source.workspace_id, source.id, status="failed", last_error=str(exc)
             )
             await jobs_repo.finish(
-                conn, job.id, status="failed", errors_=[{"item": "", "message": str(exc)}], result=None
+                conn, job.id, status="failed", errors_=[{"item": "", "message": str(exc)}],
+                result=None,
             )
         return "failed"
     finally:
@@ -114,6 +132,39 @@ async def run_job(deps: IngestDeps, job_id: uuid.UUID) -> str | None:
         )
     log.info("job %s %s: %s", job.id, status, outcome.stats())
     return status
+
+
+async def _requeue_quietly(deps: IngestDeps, job: jobs_repo.Job) -> None:
+    """Put the job back in the queue, if the database lets us; its source stays `syncing`.
+
+    Connections that died with the blink are dropped first, so this usually succeeds.
+    When it does not, the retry resumes the job by its attempt number instead.
+    """
+    try:
+        await deps.db.pool.check()
+        async with deps.db.connection() as conn:
+            await jobs_repo.requeue(conn, job.id)
+    except Exception as exc:  # noqa: BLE001 - the retry takes the job over by its attempt
+        log.warning("job %s: could not put it back in the queue (%s)", job.id, exc)
+
+
+async def give_up(deps: IngestDeps, job_id: uuid.UUID, message: str) -> None:
+    """Mark a job failed after its last retry (best effort: the database may still be away)."""
+    try:
+        async with deps.db.connection() as conn:
+            job = await jobs_repo.get_job_unscoped(conn, job_id)
+            if job is None or job.status not in ("queued", "running"):
+                return
+            await jobs_repo.finish(
+                conn, job.id, status="failed", errors_=[{"item": "", "message": message}],
+                result=None,
+            )
+            if job.source_id is not None:
+                await sources_repo.update_source_state(
+                    conn, job.workspace_id, job.source_id, status="failed", last_error=message
+                )
+    except Exception as exc:  # noqa: BLE001 - nothing more can be done now
+        log.error("job %s: could not record that it gave up (%s)", job_id, exc)
 
 
 async def _heartbeat(deps: IngestDeps, job_id: uuid.UUID, every: float = 20.0) -> None:
@@ -165,12 +216,20 @@ class InProcessRunner:
                     self.idle.set()
 
     async def _run_with_retries(self, job_id: uuid.UUID) -> None:
+        resume: int | None = None
         for attempt in range(self._retries + 1):
             try:
-                await run_job(self._deps_factory(), job_id)
+                await run_job(self._deps_factory(), job_id, resume_attempt=resume)
                 return
-            except TRANSIENT_ERRORS as exc:
+            except (JobInterrupted, *TRANSIENT_ERRORS) as exc:
+                if isinstance(exc, JobInterrupted):
+                    resume = exc.attempt
                 if attempt == self._retries:
+                    cause = exc.__cause__ or exc
+                    await give_up(
+                        self._deps_factory(), job_id,
+                        f"gave up after {attempt + 1} attempts: {cause}",
+                    )
                     raise
                 delay = min(30.0, 2.0 ** attempt)
                 log.warning("job %s: transient error (%s); retrying in %.0fs", job_id, exc, delay)
@@ -192,10 +251,12 @@ class InProcessRunner:
 class CeleryRunner:
     """Sends jobs to Celery workers on Redis (`signpost worker`)."""
 
-    def __init__(self, redis_url: str, deps_factory: Callable[[], IngestDeps]) -> None:
-        from ingestion.celery_app import create_celery
+    def __init__(
+        self, redis_url: str, deps_factory: Callable[[], IngestDeps], *, queue: str | None = None
+    ) -> None:
+        from ingestion.celery_app import DEFAULT_QUEUE, create_celery
 
-        self.app = create_celery(redis_url)
+        self.app = create_celery(redis_url, queue=queue or DEFAULT_QUEUE)
         self._deps_factory = deps_factory
 
     async def start(self) -> None:

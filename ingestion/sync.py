@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+import psycopg
+
 from ingestion.embeddings import EmbeddingSpace
 from ingestion.records import Chunk, ContactRecord, LoaderError, PageRecord, content_hash
 from store import kb, vectors
@@ -29,6 +32,17 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], Awaitable[None]]
 EMBED_BATCH_ITEMS = 24
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,
+    httpx.TransportError,
+    ConnectionError,
+    TimeoutError,
+)
+"""Errors worth retrying the whole job for (the database or network blinked).
+
+They are never recorded as one item's failure: the item is fine, the connection was not.
+"""
 
 
 @dataclass
@@ -109,28 +123,70 @@ class _Pending:
 
 
 class _Writer:
-    """Embeds pending items in batches and writes each in its own transaction."""
+    """Embeds pending items in batches and writes each in its own transaction.
+
+    Embedding is the slow step, so it is pipelined: while one batch is embedded (in a
+    worker thread, or awaiting a remote endpoint), the previous batch is written and the
+    loader extracts the items of the next. One batch is embedded at a time.
+    """
 
     def __init__(self, deps: IngestDeps, source: DataSource, outcome: SyncOutcome) -> None:
         self.deps = deps
         self.source = source
         self.outcome = outcome
         self.pending: list[_Pending] = []
+        self._inflight: tuple[list[_Pending], asyncio.Future[list[list[float]]]] | None = None
 
     async def add(self, item: _Pending) -> None:
         self.pending.append(item)
         if len(self.pending) >= EMBED_BATCH_ITEMS:
-            await self.flush()
+            await self._submit()
 
     async def flush(self) -> None:
+        """Embed and write every item added so far."""
+        await self._submit()
+        await self._write_embedded()
+
+    async def __aenter__(self) -> _Writer:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is None:
+            await self.flush()
+        elif self._inflight is not None:
+            # The sync stopped early: drop the batch being embedded, unwritten.
+            self._inflight[1].cancel()
+            self._inflight = None
+
+    async def _submit(self) -> None:
+        """Start embedding the pending items, then write the batch embedded before them."""
         batch, self.pending = self.pending, []
-        if not batch:
-            return
-        texts = [
-            embedding_input(p.title, c.section, c.text) for p in batch for c in p.chunks
-        ]
-        vectors_ = await self.deps.space.embeddings.aembed_documents(texts) if texts else []
-        self.outcome.chunks_embedded += len(texts)
+        done = await self._collect()
+        if batch:
+            texts = [embedding_input(p.title, c.section, c.text) for p in batch for c in p.chunks]
+            task = asyncio.ensure_future(self._embed(texts))
+            task.add_done_callback(_consume_exception)
+            self._inflight = (batch, task)
+        if done is not None:
+            await self._write_batch(*done)
+
+    async def _write_embedded(self) -> None:
+        done = await self._collect()
+        if done is not None:
+            await self._write_batch(*done)
+
+    async def _collect(self) -> tuple[list[_Pending], list[list[float]]] | None:
+        if self._inflight is None:
+            return None
+        batch, task = self._inflight
+        self._inflight = None
+        return batch, await task
+
+    async def _embed(self, texts: list[str]) -> list[list[float]]:
+        return await self.deps.space.embeddings.aembed_documents(texts) if texts else []
+
+    async def _write_batch(self, batch: list[_Pending], vectors_: list[list[float]]) -> None:
+        self.outcome.chunks_embedded += len(vectors_)
         offset = 0
         for item in batch:
             rows = []
@@ -154,14 +210,24 @@ class _Writer:
                     await vectors.delete_chunks(conn, self.deps.table, ws, [item.previous.id])
                 await item.write(conn, item.item_id)
                 await vectors.insert_chunks(conn, self.deps.table, ws, rows)
+        except TRANSIENT_ERRORS:
+            raise  # the database blinked: retry the job rather than fail this item
         except Exception as exc:  # noqa: BLE001 - one item's failure must not stop the sync
             log.exception("writing %s failed", item.key)
-            self.outcome.errors.append({"item": str(item.key), "message": f"could not store: {exc}"})
+            self.outcome.errors.append(
+                {"item": str(item.key), "message": f"could not store: {exc}"}
+            )
             return
         if item.previous is None:
             self.outcome.added += 1
         else:
             self.outcome.updated += 1
+
+
+def _consume_exception(task: asyncio.Future[Any]) -> None:
+    # An abandoned batch's error must not be reported as "never retrieved".
+    if not task.cancelled():
+        task.exception()
 
 
 async def _delete_missing(
@@ -215,32 +281,33 @@ async def _sync_website(
 ) -> list[str]:
     async with deps.db.connection() as conn:
         states = await kb.item_states(conn, "kb_pages", source.workspace_id, source.id)
-    writer = _Writer(deps, source, outcome)
-    seen: set[str] = set()
-    hashes: list[str] = []
-    local_total = _count_local_pages(source)
-    fetched = 0
-    async for item in _pages(source):
-        if isinstance(item, tuple):
-            url, message = item
-            if url:
-                seen.add(url)  # a page that failed this time keeps its previous version
-            outcome.errors.append({"item": url or source.config.get("url", ""), "message": message})
+    async with _Writer(deps, source, outcome) as writer:
+        seen: set[str] = set()
+        hashes: list[str] = []
+        local_total = _count_local_pages(source)
+        fetched = 0
+        async for item in _pages(source):
+            if isinstance(item, tuple):
+                url, message = item
+                if url:
+                    seen.add(url)  # a page that failed this time keeps its previous version
+                outcome.errors.append(
+                    {"item": url or source.config.get("url", ""), "message": message}
+                )
+                await progress.step(total=local_total)
+                continue
+            fetched += 1
+            page = item
+            if page.url in seen:
+                continue
+            seen.add(page.url)
+            hashes.append(page.content_hash)
+            state = states.get(page.url)
+            if _unchanged(state, page.content_hash, space_changed):
+                outcome.unchanged += 1
+            else:
+                await writer.add(_page_item(source, page, state))
             await progress.step(total=local_total)
-            continue
-        fetched += 1
-        page = item
-        if page.url in seen:
-            continue
-        seen.add(page.url)
-        hashes.append(page.content_hash)
-        state = states.get(page.url)
-        if _unchanged(state, page.content_hash, space_changed):
-            outcome.unchanged += 1
-        else:
-            await writer.add(_page_item(source, page, state))
-        await progress.step(total=local_total)
-    await writer.flush()
     if fetched == 0 and not source.config.get("local_path"):
         outcome.fatal = (
             outcome.errors[0]["message"] if outcome.errors else "no HTML pages could be fetched"
@@ -310,25 +377,28 @@ async def _sync_sheet(
     except LoaderError as exc:
         outcome.fatal = str(exc)
         return []
+    except FileNotFoundError:
+        # Never show the storage path: name the file the user uploaded.
+        outcome.fatal = f"{source.config['files'][0]['filename']}: the uploaded file is missing"
+        return []
     contacts = sheets.contacts_from_table(table)
     if not contacts:
         outcome.fatal = "the sheet has no rows under its header"
         return []
     async with deps.db.connection() as conn:
         states = await kb.item_states(conn, "kb_contacts", source.workspace_id, source.id)
-    writer = _Writer(deps, source, outcome)
-    seen: set[int] = set()
-    hashes = []
-    for contact in contacts:
-        seen.add(contact.row_number)
-        hashes.append(contact.content_hash)
-        state = states.get(contact.row_number)
-        if _unchanged(state, contact.content_hash, space_changed):
-            outcome.unchanged += 1
-        else:
-            await writer.add(_contact_item(source, contact, state))
-        await progress.step(total=len(contacts))
-    await writer.flush()
+    async with _Writer(deps, source, outcome) as writer:
+        seen: set[int] = set()
+        hashes = []
+        for contact in contacts:
+            seen.add(contact.row_number)
+            hashes.append(contact.content_hash)
+            state = states.get(contact.row_number)
+            if _unchanged(state, contact.content_hash, space_changed):
+                outcome.unchanged += 1
+            else:
+                await writer.add(_contact_item(source, contact, state))
+            await progress.step(total=len(contacts))
     await _delete_missing(deps, source, "kb_contacts", states, seen, outcome)
     return hashes
 
@@ -358,22 +428,21 @@ async def _sync_custom(
         return []
     async with deps.db.connection() as conn:
         states = await kb.item_states(conn, "kb_entries", source.workspace_id, source.id)
-    writer = _Writer(deps, source, outcome)
-    seen: set[str] = set()
-    for position, entry in enumerate(entries):
-        digest = content_hash(entry.question, entry.answer, entry.category, entry.section)
-        if digest in seen:
-            continue  # the same entry twice in one text is stored once
-        seen.add(digest)
-        state = states.get(digest)
-        if _unchanged(state, digest, space_changed):
-            outcome.unchanged += 1
-            async with deps.db.connection() as conn:
-                await kb.set_entry_position(conn, source.workspace_id, state.id, position)  # type: ignore[union-attr]
-        else:
-            await writer.add(_entry_item(source, entry, position, digest, state))
-        await progress.step(total=len(entries))
-    await writer.flush()
+    async with _Writer(deps, source, outcome) as writer:
+        seen: set[str] = set()
+        for position, entry in enumerate(entries):
+            digest = content_hash(entry.question, entry.answer, entry.category, entry.section)
+            if digest in seen:
+                continue  # the same entry twice in one text is stored once
+            seen.add(digest)
+            state = states.get(digest)
+            if _unchanged(state, digest, space_changed):
+                outcome.unchanged += 1
+                async with deps.db.connection() as conn:
+                    await kb.set_entry_position(conn, source.workspace_id, state.id, position)  # type: ignore[union-attr]
+            else:
+                await writer.add(_entry_item(source, entry, position, digest, state))
+            await progress.step(total=len(entries))
     await _delete_missing(deps, source, "kb_entries", states, seen, outcome)
     return sorted(seen)
 
@@ -415,32 +484,31 @@ async def _sync_documents(
     files: list[dict[str, Any]] = source.config.get("files", [])
     async with deps.db.connection() as conn:
         states = await kb.item_states(conn, "kb_documents", source.workspace_id, source.id)
-    writer = _Writer(deps, source, outcome)
-    seen: set[str] = set()
-    hashes: list[str] = []
-    for file in files:
-        seen.add(file["key"])
-        state = states.get(file["key"])
-        if _unchanged(state, file["sha256"], space_changed):
-            outcome.unchanged += 1
+    async with _Writer(deps, source, outcome) as writer:
+        seen: set[str] = set()
+        hashes: list[str] = []
+        for file in files:
+            seen.add(file["key"])
+            state = states.get(file["key"])
+            if _unchanged(state, file["sha256"], space_changed):
+                outcome.unchanged += 1
+                hashes.append(file["sha256"])
+                await progress.step(total=len(files))
+                continue
+            try:
+                data = deps.files.read(file["key"])
+                record = await asyncio.to_thread(documents.parse_document, data, file["filename"])
+            except (LoaderError, FileNotFoundError) as exc:
+                message = str(exc) if isinstance(exc, LoaderError) else f"{file['filename']}: file missing"
+                outcome.errors.append({"item": file["filename"], "message": message})
+                await _record_failed_document(deps, source, file, state, message)
+                if state is not None and state.status == "ready":
+                    hashes.append(state.content_hash)  # the previous version is still served
+                await progress.step(total=len(files))
+                continue
             hashes.append(file["sha256"])
+            await writer.add(_document_item(source, file, record, state))
             await progress.step(total=len(files))
-            continue
-        try:
-            data = deps.files.read(file["key"])
-            record = await asyncio.to_thread(documents.parse_document, data, file["filename"])
-        except (LoaderError, FileNotFoundError) as exc:
-            message = str(exc) if isinstance(exc, LoaderError) else f"{file['filename']}: file missing"
-            outcome.errors.append({"item": file["filename"], "message": message})
-            await _record_failed_document(deps, source, file, state, message)
-            if state is not None and state.status == "ready":
-                hashes.append(state.content_hash)  # the previous version is still served
-            await progress.step(total=len(files))
-            continue
-        hashes.append(file["sha256"])
-        await writer.add(_document_item(source, file, record, state))
-        await progress.step(total=len(files))
-    await writer.flush()
     await _delete_missing(deps, source, "kb_documents", states, seen, outcome)
     if files and len(outcome.errors) == len(files) and not any(
         s.status == "ready" for s in states.values()

@@ -1,4 +1,4 @@
-"""The `signpost` command line: serve, db, workspace, demo."""
+"""The `signpost` command line: serve, db, workspace, demo, eval."""
 
 from __future__ import annotations
 
@@ -294,6 +294,135 @@ def demo_command() -> None:
     configure_logging("WARNING")
     info = run_with_runtime(settings, lambda rt: demo.prepare(rt, seed=True))
     _print_banner(settings, info)
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Run eval suites and compare their reports."""
+
+
+def _split_ids(values: tuple[str, ...]) -> list[str]:
+    return [i.strip() for v in values for i in v.split(",") if i.strip()]
+
+
+@eval_group.command("run")
+@click.argument("suite_path", metavar="SUITE.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON report here.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the self-contained HTML report here.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report JSON to stdout instead of the summary table.")
+@click.option("--min-pass-rate", type=click.FloatRange(0, 1), default=None,
+              help="Exit 1 when the pass rate is below this (0–1).")
+@click.option("--max-gate-violations", type=click.IntRange(min=0), default=None,
+              help="Exit 1 when there are more gate violations than this.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Cases run in parallel.")
+@click.option("--only", multiple=True, metavar="ID",
+              help="Run only these case ids (repeat, or comma-separate).")
+@click.option("--keep", is_flag=True, help="Keep the eval workspace (and its traces) afterwards.")
+def eval_run(
+    suite_path: Path, report_path: Path | None, html_path: Path | None, as_json: bool,
+    min_pass_rate: float | None, max_gate_violations: int | None, concurrency: int,
+    only: tuple[str, ...], keep: bool,
+) -> None:
+    """Build the suite's bot in a fresh workspace, run every case, report.
+
+    Exit status: 0 when the run completed (whatever the pass rate) unless a
+    --min-pass-rate / --max-gate-violations threshold is missed (1); 2 for an
+    invalid suite or settings; 3 when the run was aborted (e.g. a source failed).
+    """
+    import json
+
+    from rich.console import Console
+
+    from evals import runner
+    from evals.html import write_html
+    from evals.progress import RichProgress
+    from evals.report import build_report, print_summary, write_report
+    from evals.suite import SuiteError, load_suite
+
+    try:
+        suite = load_suite(suite_path).select(_split_ids(only))
+    except SuiteError as exc:
+        click.echo(f"signpost eval: {exc}", err=True)
+        sys.exit(2)
+    settings = _settings()
+    configure_logging("WARNING")
+    options = runner.RunOptions(concurrency=concurrency, keep=keep)
+    try:
+        with RichProgress(Console(stderr=True)) as progress:
+            result = run_with_runtime(
+                settings,
+                lambda rt: runner.run_suite(rt, suite, options=options, progress=progress),
+                jobs=True,
+            )
+    except runner.EvalAborted as exc:
+        click.echo(f"signpost eval: aborted: {exc}", err=True)
+        sys.exit(3)
+    report = build_report(result)
+    if report_path:
+        write_report(report, report_path)
+    if html_path:
+        write_html(report, html_path)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print_summary(report, Console())
+        for label, path in (("report", report_path), ("html", html_path)):
+            if path:
+                click.echo(f"{label}: {path}")
+        if keep:
+            click.echo(
+                f"kept workspace {result.info.workspace_id}, chatbot {result.info.chatbot_id}"
+            )
+    status = 0
+    if min_pass_rate is not None and report["pass_rate"] < min_pass_rate:
+        click.echo(f"signpost eval: pass rate {report['pass_rate']:.4f} is below "
+                   f"--min-pass-rate {min_pass_rate}", err=True)
+        status = 1
+    violations = report["metrics"]["gate_violations"]
+    if max_gate_violations is not None and violations > max_gate_violations:
+        click.echo(f"signpost eval: {violations} gate violation(s) exceed "
+                   f"--max-gate-violations {max_gate_violations}", err=True)
+        status = 1
+    sys.exit(status)
+
+
+@eval_group.command("compare")
+@click.argument("base", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tolerance", type=click.FloatRange(min=0), default=0.02, show_default=True,
+              help="Largest allowed drop of a rate metric (pass_rate, accuracies, hit@3, MRR).")
+@click.option("--latency-tolerance", type=click.FloatRange(min=0), default=None,
+              help="Gate on latency too: largest allowed relative slow-down (0.2 = 20%).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def eval_compare(
+    base: Path, new: Path, tolerance: float, latency_tolerance: float | None, as_json: bool
+) -> None:
+    """Show per-metric deltas and flipped cases; exit 1 when a metric regressed beyond tolerance.
+
+    Gate violations gate on any increase; latencies only with --latency-tolerance.
+    """
+    import json
+
+    from evals.compare import compare_reports, print_comparison
+    from evals.report import load_report
+
+    try:
+        base_report, new_report = load_report(base), load_report(new)
+    except ValueError as exc:
+        click.echo(f"signpost eval: {exc}", err=True)
+        sys.exit(2)
+    comparison = compare_reports(
+        base_report, new_report, tolerance=tolerance, latency_tolerance=latency_tolerance
+    )
+    if as_json:
+        click.echo(json.dumps(comparison.as_dict(), indent=2))
+    else:
+        print_comparison(comparison)
+    sys.exit(comparison.exit_code)
 
 
 if __name__ == "__main__":

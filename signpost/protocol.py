@@ -129,6 +129,8 @@ class LeadFormBlock(_Model):
     fields: list[LeadField]
     reason: str = ""
     errors: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, str] = Field(default_factory=dict)
+    """Values the visitor already gave (pre-fill), e.g. from a free-text message."""
 
 
 class DocumentsBlock(_Model):

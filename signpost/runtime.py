@@ -27,6 +27,8 @@ class Runtime:
     space: EmbeddingSpace
     chunk_table: str
     jobs: JobRunner | None = None
+    turns: Any = None
+    """services.turns.TurnEngine: the compiled turn graph and its checkpointers."""
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -46,9 +48,17 @@ class Runtime:
             raise
         files = LocalFileStore(settings.data_dir / "files")
         runtime = cls(settings=settings, db=db, files=files, space=space, chunk_table=table)
-        if jobs:
-            runtime.jobs = make_runner(settings, runtime.ingest_deps)
-            await runtime.jobs.start()
+        try:
+            from services.turns import TurnEngine
+
+            runtime.turns = TurnEngine(runtime)
+            await runtime.turns.start()
+            if jobs:
+                runtime.jobs = make_runner(settings, runtime.ingest_deps)
+                await runtime.jobs.start()
+        except BaseException:
+            await db.close()
+            raise
         return runtime
 
     def ingest_deps(self) -> IngestDeps:
@@ -65,6 +75,8 @@ class Runtime:
 
     async def close(self) -> None:
         """Release everything start() opened."""
+        if self.turns is not None:
+            await self.turns.close()
         if self.jobs is not None:
             await self.jobs.stop()
         await self.db.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
     )
     max_icon_bytes: int = Field(1024 * 1024, gt=0, validation_alias=_env("SIGNPOST_MAX_ICON_BYTES"))
 
+    document_link_ttl_hours: float = Field(
+        24.0, gt=0, le=24 * 90, validation_alias=_env("SIGNPOST_DOCUMENT_LINK_TTL_HOURS")
+    )
+    """How long a released document link stays valid."""
+    thread_ttl_days: int = Field(30, ge=1, validation_alias=_env("SIGNPOST_THREAD_TTL_DAYS"))
+    """Threads idle longer than this are pruned (transcript, checkpoints); leads are kept."""
+
     google_service_account_file: Path | None = Field(
         None, validation_alias=_env("GOOGLE_SERVICE_ACCOUNT_FILE", "SIGNPOST_GOOGLE_CREDENTIALS")
     )
@@ -106,6 +114,11 @@ class Settings(BaseSettings):
     def model_mode(self) -> bool:
         """Return True when a chat model endpoint is configured."""
         return bool(self.chat_model)
+
+    @property
+    def document_link_ttl(self) -> timedelta:
+        """Return the validity of released document links."""
+        return timedelta(hours=self.document_link_ttl_hours)
 
     @property
     def base_url(self) -> str:

@@ -137,3 +137,22 @@ async def delete_chatbot(conn: Conn, workspace_id: uuid.UUID, chatbot_id: uuid.U
         "DELETE FROM chatbots WHERE workspace_id = %s AND id = %s", (workspace_id, chatbot_id)
     )
     return cur.rowcount > 0
+
+
+async def bot_context(
+    conn: Conn, workspace_id: uuid.UUID, chatbot_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """Return what a turn needs of a chatbot: config, bucket → source ids, source versions."""
+    cur = await conn.execute(
+        """SELECT c.name, c.greeting, c.status, c.lead_fields, c.kb_version,
+                  coalesce(json_agg(json_build_object(
+                      'bucket', l.bucket, 'source_id', l.source_id, 'version', s.version))
+                      FILTER (WHERE l.source_id IS NOT NULL), '[]') AS links
+           FROM chatbots c
+           LEFT JOIN bucket_links l ON l.chatbot_id = c.id AND l.workspace_id = c.workspace_id
+           LEFT JOIN data_sources s ON s.id = l.source_id AND s.workspace_id = c.workspace_id
+           WHERE c.workspace_id = %s AND c.id = %s
+           GROUP BY c.id""",
+        (workspace_id, chatbot_id),
+    )
+    return await cur.fetchone()

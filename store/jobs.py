@@ -78,16 +78,21 @@ async def get_job_unscoped(conn: Conn, job_id: uuid.UUID) -> Job | None:
     return Job(**row) if row else None
 
 
-async def claim(conn: Conn, job_id: uuid.UUID) -> Job | None:
-    """Mark a queued job running (once); None when another worker has it or it is done."""
+async def claim(conn: Conn, job_id: uuid.UUID, *, resume_attempt: int | None = None) -> Job | None:
+    """Mark a queued job running (once); None when another worker has it or it is done.
+
+    `resume_attempt` lets a retry take over its own interrupted attempt, which is still
+    marked running when the job could not be put back in the queue.
+    """
     cur = await conn.execute(
         f"""UPDATE jobs SET status = 'running', started_at = now(), updated_at = now(),
                   attempts = attempts + 1, progress_done = 0, errors = '[]'
             WHERE id = %s AND (status = 'queued'
+                  OR (status = 'running' AND attempts = %s)
                   -- a worker that died mid-job stops heartbeating; its redelivery takes over
                   OR (status = 'running' AND updated_at < now() - interval '2 minutes'))
             RETURNING {_COLUMNS}""",
-        (job_id,),
+        (job_id, resume_attempt),
     )
     row = await cur.fetchone()
     return Job(**row) if row else None

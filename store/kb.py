@@ -199,3 +199,98 @@ async def set_entry_position(
         "UPDATE kb_entries SET position = %s WHERE workspace_id = %s AND id = %s",
         (position, workspace_id, entry_id),
     )
+
+
+# -- reads for the bucket tools ----------------------------------------------------------
+_PAGE_COLUMNS = (
+    "id, source_id, url, title, description, kind, thumbnail_url, price, keywords, summary, "
+    "headings"
+)
+
+
+async def pages_by_ids(
+    conn: Conn, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Return page rows (without full text) by id."""
+    if not ids:
+        return {}
+    cur = await conn.execute(
+        f"SELECT {_PAGE_COLUMNS} FROM kb_pages WHERE workspace_id = %s AND id = ANY(%s)",
+        (workspace_id, list(ids)),
+    )
+    return {row["id"]: row for row in await cur.fetchall()}
+
+
+async def page_catalog(
+    conn: Conn, workspace_id: uuid.UUID, source_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Return every page of the sources (without full text): titles, kinds, URLs."""
+    if not source_ids:
+        return []
+    cur = await conn.execute(
+        f"SELECT {_PAGE_COLUMNS} FROM kb_pages WHERE workspace_id = %s AND source_id = ANY(%s) "
+        "ORDER BY url",
+        (workspace_id, list(source_ids)),
+    )
+    return list(await cur.fetchall())
+
+
+async def entries_by_ids(
+    conn: Conn, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Return custom-text entries by id."""
+    if not ids:
+        return {}
+    cur = await conn.execute(
+        "SELECT id, source_id, question, answer, category FROM kb_entries "
+        "WHERE workspace_id = %s AND id = ANY(%s)",
+        (workspace_id, list(ids)),
+    )
+    return {row["id"]: row for row in await cur.fetchall()}
+
+
+async def document_catalog(
+    conn: Conn, workspace_id: uuid.UUID, source_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Return the ready documents of the sources: id, title, summary, tags, file name."""
+    if not source_ids:
+        return []
+    cur = await conn.execute(
+        "SELECT id, source_id, title, summary, tags, filename, file_key, page_count "
+        "FROM kb_documents WHERE workspace_id = %s AND source_id = ANY(%s) AND status = 'ready' "
+        "ORDER BY title",
+        (workspace_id, list(source_ids)),
+    )
+    return list(await cur.fetchall())
+
+
+async def document_file_names(
+    conn: Conn, workspace_id: uuid.UUID, source_ids: Sequence[uuid.UUID]
+) -> list[str]:
+    """Return the file names and storage keys of every document of the sources (for the guard)."""
+    if not source_ids:
+        return []
+    cur = await conn.execute(
+        "SELECT filename, file_key FROM kb_documents WHERE workspace_id = %s "
+        "AND source_id = ANY(%s)",
+        (workspace_id, list(source_ids)),
+    )
+    names: list[str] = []
+    for row in await cur.fetchall():
+        names.extend([row["filename"], row["file_key"]])
+    return names
+
+
+async def contact_rows(
+    conn: Conn, workspace_id: uuid.UUID, source_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Return every contact row of the sources, in sheet order."""
+    if not source_ids:
+        return []
+    cur = await conn.execute(
+        "SELECT id, source_id, row_number, fields, name, role, department, region, email, phone, "
+        "languages FROM kb_contacts WHERE workspace_id = %s AND source_id = ANY(%s) "
+        "ORDER BY source_id, row_number",
+        (workspace_id, list(source_ids)),
+    )
+    return list(await cur.fetchall())

@@ -1,0 +1,124 @@
+"""What nodes need about the bot's knowledge: tool scopes per bucket, probes, name catalog."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graph.context import Context
+from graph.state import BotConfig
+from store import kb
+from tools import contact_search, document_search, faq, pages
+from tools.base import ToolScope
+
+BUCKET_OF_TOOL = {
+    "page_navigator": "guidance",
+    "contact_lookup": "contact",
+    "faq_retriever": "support",
+    "document_referral": "doc_referral",
+}
+
+
+def scope_for(ctx: Context, bot: BotConfig, bucket: str) -> ToolScope:
+    """Return the tool scope of a bucket: this workspace, only the sources linked to it."""
+    return ToolScope(
+        workspace_id=ctx.workspace_id,
+        chatbot_id=ctx.chatbot_id,
+        source_ids=tuple(uuid.UUID(s) for s in bot["buckets"].get(bucket, [])),
+        db=ctx.services.db,
+        space=ctx.services.space,
+        chunk_table=ctx.services.chunk_table,
+        base_url=ctx.services.base_url,
+        extras={"version_key": bot["sources_key"]},
+    )
+
+
+async def probe(ctx: Context, bot: BotConfig, query: str, vector: Sequence[float]) -> dict[str, Any]:
+    """Search every bucket at once; the classifier reads the confidence, tools reuse results."""
+
+    async def pages_probe() -> list[dict[str, Any]]:
+        found = await pages.rank_pages(scope_for(ctx, bot, "guidance"), query, vector, k=6)
+        return [p.as_dict() for p in found]
+
+    async def passages_probe() -> list[dict[str, Any]]:
+        found = await faq.retrieve(scope_for(ctx, bot, "support"), query, vector, k=4)
+        return [p.as_dict() for p in found]
+
+    async def documents_probe() -> list[dict[str, Any]]:
+        scope = scope_for(ctx, bot, "doc_referral")
+        return [d.as_dict() for d in await document_search.rank_documents(scope, query, vector)]
+
+    async def contacts_probe() -> tuple[float, dict[str, float]]:
+        scope = scope_for(ctx, bot, "contact")
+        if scope.empty:
+            return 0.0, {}
+        index, semantic = await asyncio.gather(
+            contact_search.contact_index(scope),
+            contact_search.semantic_scores(scope, query, vector),
+        )
+        return index.confidence(query), semantic
+
+    found_pages, passages, documents, (contact_conf, semantic) = await asyncio.gather(
+        pages_probe(), passages_probe(), documents_probe(), contacts_probe()
+    )
+    return {
+        "pages": found_pages,
+        "passages": passages,
+        "documents": documents,
+        "contact_confidence": contact_conf,
+        "contact_semantic": semantic,
+    }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Names of the bot's pages, products and documents (to tell new subjects from follow-ups)."""
+
+    product_titles: tuple[str, ...]
+    page_titles: tuple[str, ...]
+    document_titles: tuple[str, ...]
+    document_files: tuple[str, ...]
+    """File names and storage keys of every document (the output guard blocks them)."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Return every name a visitor might use to start a new subject."""
+        return self.product_titles + self.document_titles
+
+
+_catalogs: OrderedDict[tuple[Any, ...], Catalog] = OrderedDict()
+_lock = threading.Lock()
+
+
+async def catalog(ctx: Context, bot: BotConfig) -> Catalog:
+    """Return the bot's catalog (cached per set of source versions)."""
+    key = (ctx.workspace_id, ctx.chatbot_id, bot["sources_key"])
+    with _lock:
+        found = _catalogs.get(key)
+        if found is not None:
+            _catalogs.move_to_end(key)
+            return found
+    guidance = [uuid.UUID(s) for s in bot["buckets"].get("guidance", [])]
+    doc_sources = [
+        uuid.UUID(s) for b in ("doc_referral", "support") for s in bot["buckets"].get(b, [])
+    ]
+    async with ctx.services.db.connection() as conn:
+        page_rows = await kb.page_catalog(conn, ctx.workspace_id, guidance)
+        doc_rows = await kb.document_catalog(conn, ctx.workspace_id, doc_sources)
+        files = await kb.document_file_names(conn, ctx.workspace_id, doc_sources)
+    built = Catalog(
+        product_titles=tuple(r["title"] for r in page_rows if r["kind"] == "product"),
+        page_titles=tuple(r["title"] for r in page_rows),
+        document_titles=tuple(r["title"] for r in doc_rows),
+        document_files=tuple(sorted({f for f in files if f})),
+    )
+    with _lock:
+        _catalogs[key] = built
+        while len(_catalogs) > 128:
+            _catalogs.popitem(last=False)
+    return built

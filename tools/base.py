@@ -1,0 +1,67 @@
+"""What every bucket tool shares: its scope (workspace + the bucket's sources) and search."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from store import vectors
+from store.vectors import ChunkHit
+from tools.textmatch import QUESTION_WORDS, content_stems
+
+
+@dataclass(frozen=True)
+class ToolScope:
+    """Where a tool may look: one workspace, only the sources linked to its bucket."""
+
+    workspace_id: uuid.UUID
+    chatbot_id: uuid.UUID
+    source_ids: tuple[uuid.UUID, ...]
+    db: Any
+    space: Any
+    chunk_table: str
+    base_url: str
+    extras: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def empty(self) -> bool:
+        """Return True when no source is linked to the bucket."""
+        return not self.source_ids
+
+
+def keywords_for(query: str) -> str:
+    """Return the OR keyword query for full-text search (question fillers left out)."""
+    return vectors.keyword_query(query, QUESTION_WORDS)
+
+
+async def search(
+    scope: ToolScope,
+    query: str,
+    vector: Sequence[float] | None,
+    *,
+    kinds: Sequence[str] | None = None,
+    k: int = 12,
+) -> list[ChunkHit]:
+    """Hybrid-search the scope's chunks (dense + keyword, RRF); embeds the query if needed."""
+    if scope.empty or not query.strip():
+        return []
+    if vector is None:
+        vector = await scope.space.embeddings.aembed_query(query)
+    async with scope.db.connection() as conn:
+        return await vectors.hybrid_search(
+            conn,
+            scope.chunk_table,
+            workspace_id=scope.workspace_id,
+            source_ids=scope.source_ids,
+            query_vector=vector,
+            keywords=keywords_for(query),
+            k=k,
+            kinds=kinds,
+        )
+
+
+def query_stems(query: str) -> list[str]:
+    """Return the query's topic stems."""
+    return content_stems(query)

@@ -1,0 +1,103 @@
+"""The four bucket tools as LangChain tools; each searches only its bucket's sources."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from langchain_core.tools import InjectedToolArg, tool
+
+from tools import contact_search, document_search, faq, pages
+from tools.base import ToolScope
+
+Vector = Annotated[list[float] | None, InjectedToolArg]
+Scope = Annotated[ToolScope, InjectedToolArg]
+Prefetched = Annotated[dict[str, Any] | None, InjectedToolArg]
+
+
+@tool
+async def page_navigator(
+    query: str,
+    mode: Literal["links", "cards"],
+    scope: Scope,
+    vector: Vector = None,
+    prefetched: Prefetched = None,
+) -> dict[str, Any]:
+    """Find the pages of the company's website that answer the visitor's question.
+
+    Use mode="links" when the visitor looks for information or a page on the site
+    (pricing, careers, policies, articles); use mode="cards" when they browse or compare
+    products or services. Returns ranked pages (url, title, summary, matching passages)
+    and, for cards, the product pages with thumbnails.
+    """
+    ranked = (prefetched or {}).get("pages")
+    if ranked is None:
+        found = await pages.rank_pages(scope, query, vector, mode=mode, k=6)
+        ranked = [p.as_dict() for p in found]
+    elif mode == "cards":
+        ranked = sorted(
+            ranked, key=lambda p: -(p["score"] + (0.06 if p["kind"] == "product" else 0.0))
+        )
+    cards = []
+    if mode == "cards":
+        products = [p for p in ranked if p["kind"] == "product"]
+        if products:
+            top = products[0]["score"]
+            cards = [p for p in products if p["score"] >= top - 0.12][:4]
+    return {"mode": mode, "pages": ranked, "cards": cards}
+
+
+@tool
+async def contact_lookup(
+    query: str, scope: Scope, vector: Vector = None, prefetched: Prefetched = None
+) -> dict[str, Any]:
+    """Find the people (or team mailboxes) to contact about the visitor's request.
+
+    Matches names, roles, departments, regions (cities and countries map to sales
+    regions) and spoken languages across every contact row, typo-tolerant.
+    Returns ranked contacts with name, role, department, email and phone.
+    """
+    index = await contact_search.contact_index(scope)
+    semantic = (prefetched or {}).get("contact_semantic")
+    if semantic is None:
+        semantic = await contact_search.semantic_scores(scope, query, vector)
+    matches = index.search(query, k=5, semantic=semantic)
+    return {"contacts": [contact_search.contact_dict(m) for m in matches]}
+
+
+@tool
+async def faq_retriever(
+    query: str, scope: Scope, vector: Vector = None, prefetched: Prefetched = None
+) -> dict[str, Any]:
+    """Find support answers: FAQ entries, help pages and document passages, with sources.
+
+    Use for how-to, troubleshooting, policy, warranty, delivery and billing questions.
+    Passages from gated documents carry their title but no link.
+    """
+    passages = (prefetched or {}).get("passages")
+    if passages is None:
+        passages = [p.as_dict() for p in await faq.retrieve(scope, query, vector, k=4)]
+    return {"passages": passages}
+
+
+@tool
+async def document_referral(
+    query: str, scope: Scope, vector: Vector = None, prefetched: Prefetched = None
+) -> dict[str, Any]:
+    """Find the company's downloadable documents that match the request.
+
+    Covers brochures, portfolios, case studies, whitepapers, manuals and reports.
+    Returns ranked documents (id, title, summary). Links are never returned here:
+    documents are released only after the visitor leaves their contact details.
+    """
+    documents = (prefetched or {}).get("documents")
+    if documents is None:
+        documents = [d.as_dict() for d in await document_search.rank_documents(scope, query, vector)]
+    return {"documents": documents}
+
+
+BUCKET_TOOLS = {
+    "page_navigator": page_navigator,
+    "contact_lookup": contact_lookup,
+    "faq_retriever": faq_retriever,
+    "document_referral": document_referral,
+}

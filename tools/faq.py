@@ -1,0 +1,92 @@
+"""FAQ retriever backend: support passages from Q/A entries, pages and documents, with citations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from store import kb
+from tools.base import ToolScope, query_stems, search
+from tools.textmatch import content_stems, overlap
+
+
+@dataclass
+class Passage:
+    """A support passage and where it came from."""
+
+    text: str
+    title: str
+    url: str | None
+    source_id: uuid.UUID
+    kind: str
+    """qa | text | page | document"""
+    score: float
+    similarity: float
+    question: str | None = None
+    document_id: uuid.UUID | None = None
+    section: str = ""
+    page_number: int | None = None
+
+    def citation(self) -> dict[str, Any]:
+        """Return the protocol citation; documents never carry a URL here (they are gated)."""
+        snippet = self.text if len(self.text) <= 240 else self.text[:237].rsplit(" ", 1)[0] + "…"
+        return {
+            "source_id": str(self.source_id),
+            "title": self.title,
+            "url": None if self.kind == "document" else self.url,
+            "snippet": snippet,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "text": self.text, "title": self.title,
+            "url": None if self.kind == "document" else self.url,
+            "source_id": str(self.source_id), "kind": self.kind, "score": round(self.score, 4),
+            "similarity": round(self.similarity, 4), "question": self.question,
+            "document_id": str(self.document_id) if self.document_id else None,
+            "section": self.section, "page_number": self.page_number,
+        }
+
+
+async def retrieve(
+    scope: ToolScope, query: str, vector: Sequence[float] | None, *, k: int = 4
+) -> list[Passage]:
+    """Return the best support passages for the query (Q/A answers whole, chunks otherwise)."""
+    hits = await search(scope, query, vector, kinds=["qa", "text", "page", "document"], k=24)
+    if not hits:
+        return []
+    qa_ids = [h.item_id for h in hits if h.kind == "qa"]
+    async with scope.db.connection() as conn:
+        entries = await kb.entries_by_ids(conn, scope.workspace_id, qa_ids)
+    q_stems = query_stems(query)
+    passages: dict[tuple[Any, ...], Passage] = {}
+    for hit in hits:
+        similarity = hit.similarity or 0.0
+        keyword = min(0.08, hit.keyword_rank or 0.0)
+        if hit.kind == "qa" and hit.item_id in entries:
+            entry = entries[hit.item_id]
+            question = entry["question"] or ""
+            # A visitor's question matching the FAQ's question is the strongest evidence.
+            match = overlap(q_stems, content_stems(question))
+            score = similarity + 0.25 * match + keyword + 0.03
+            key: tuple[Any, ...] = ("qa", hit.item_id)
+            passage = Passage(
+                text=entry["answer"], title=question, url=None, source_id=hit.source_id,
+                kind="qa", score=score, similarity=similarity, question=question,
+                section=entry["category"] or "",
+            )
+        else:
+            score = similarity + keyword + 0.1 * overlap(q_stems, content_stems(hit.section))
+            key = (hit.kind, hit.item_id, hit.id)
+            passage = Passage(
+                text=hit.content, title=hit.title, url=hit.url, source_id=hit.source_id,
+                kind=hit.kind, score=score, similarity=similarity,
+                document_id=hit.document_id, section=hit.section, page_number=hit.page_number,
+            )
+        if key not in passages or passages[key].score < passage.score:
+            passages[key] = passage
+    ranked = sorted(passages.values(), key=lambda p: (-p.score, p.title))
+    return ranked[:k]

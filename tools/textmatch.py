@@ -1,0 +1,145 @@
+"""Lexical matching shared by the tools: stems, concept synonyms, best sentences for a question."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+from ingestion.text import STOPWORDS
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
+_STEMMER = snowballstemmer.stemmer("english")
+
+# Question words and fillers that carry no topic.
+QUESTION_WORDS = frozenset(
+    """what whats which who whom whose where wheres when why how hows much many is are was were
+    do does did can could would should will shall may might there here please pls plz thanks thank
+    hi hello hey ok okay yes no yeah yep also just really actually maybe anything something
+    someone somebody anyone thing things stuff like want wanted need needs needed know tell
+    give get got see show find looking look u ur im i'm ive id you're youre your you we our
+    us me my mine i a an the and or but if then so too very guys one ones kind sort bit lot
+    lots quite roughly approx about around exactly right currently moment still again""".split()
+)
+
+# Generic concept groups: a visitor's word on the left finds a page's word on the right.
+# Spec vocabulary of any product or service, not one company's terms.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "weight": ("weight", "weigh", "heavy", "heavi", "light", "mass", "kg", "lb", "lbs"),
+    "size": ("dimens", "size", "big", "small", "larg", "fit", "width", "height", "depth",
+             "length", "mm", "cm", "compact", "tall", "wide"),
+    "price": ("price", "cost", "expens", "cheap", "afford", "pay", "€", "$", "£", "eur",
+              "usd", "fee", "quot"),
+    "warranty": ("warranti", "guarante"),
+    "capacity": ("capac", "kwh", "store", "storag", "usabl"),
+    "power": ("power", "output", "kw", "watt", "w"),
+    "time": ("long", "durat", "hour", "day", "week", "minut", "time"),
+    "delivery": ("deliveri", "ship", "dispatch", "arriv"),
+    "return": ("return", "refund", "send back", "exchang"),
+    "install": ("instal", "mount", "fit", "setup"),
+    "location": ("where", "locat", "address", "near", "offic", "branch", "store"),
+    "contact": ("phone", "email", "mail", "call", "contact", "reach"),
+}
+_CONCEPT_OF: dict[str, str] = {v: k for k, vs in CONCEPTS.items() for v in vs}
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch)
+    )
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Return the Snowball English stem (what Postgres' english config uses too)."""
+    return str(_STEMMER.stemWord(word))
+
+
+def tokens(text: str) -> list[str]:
+    """Return folded word tokens (numbers kept, '10' and 'c40' included)."""
+    return _TOKEN.findall(fold(text))
+
+
+def content_stems(text: str) -> list[str]:
+    """Return stems of the topic-bearing words of `text`, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for tok in tokens(text):
+        if tok in STOPWORDS or tok in QUESTION_WORDS or (len(tok) < 2 and not tok.isdigit()):
+            continue
+        seen.setdefault(stem(tok), None)
+    return list(seen)
+
+
+def concepts(stems: Iterable[str]) -> set[str]:
+    """Return the concept groups the stems belong to (a stem may prefix-match a group word)."""
+    found = set()
+    for s in stems:
+        if s in _CONCEPT_OF:
+            found.add(_CONCEPT_OF[s])
+            continue
+        for word, concept in _CONCEPT_OF.items():
+            if len(word) >= 4 and (s.startswith(word) or word.startswith(s) and len(s) >= 4):
+                found.add(concept)
+    return found
+
+
+def overlap(query_stems: Sequence[str], text_stems: Iterable[str]) -> float:
+    """Return the share of query stems found in the text (prefix-tolerant for long words)."""
+    if not query_stems:
+        return 0.0
+    pool = set(text_stems)
+    hit = 0.0
+    for q in query_stems:
+        if q in pool:
+            hit += 1
+        elif len(q) >= 5 and any(p.startswith(q[:5]) for p in pool if len(p) >= 5):
+            hit += 0.7
+    return hit / len(query_stems)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(€$£])|\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A sentence (or table row) of a passage and how well it answers the question."""
+
+    text: str
+    score: float
+    position: int
+
+
+def split_units(text: str) -> list[str]:
+    """Split a passage into sentences and table rows / list items."""
+    units = []
+    for part in _SENTENCE.split(text):
+        part = part.strip(" -•\t")
+        if len(part) >= 3:
+            units.append(part)
+    return units
+
+
+def best_sentences(
+    question: str, passage: str, *, limit: int = 2, min_score: float = 0.15
+) -> list[Snippet]:
+    """Return the passage's sentences that best answer the question, in passage order."""
+    q_stems = content_stems(question)
+    q_concepts = concepts(q_stems)
+    scored: list[Snippet] = []
+    for position, unit in enumerate(split_units(passage)):
+        u_stems = content_stems(unit)
+        score = overlap(q_stems, u_stems)
+        shared = q_concepts & concepts(u_stems)
+        if shared:
+            score += 0.35 * len(shared)
+        if "|" in unit and shared:
+            score += 0.1  # a spec-table row naming the asked attribute is a direct answer
+        if score >= min_score:
+            scored.append(Snippet(unit, score, position))
+    top = sorted(scored, key=lambda s: (-s.score, s.position))[:limit]
+    return sorted(top, key=lambda s: s.position)
