@@ -37,26 +37,101 @@ SEED = 20261121
 
 # -- a deterministic, realistic site -----------------------------------------------------------
 COMPANY = "Larkspur Tools"
-CATEGORIES = ["drills", "saws", "sanders", "ladders", "workbenches", "clamps", "lighting",
-              "batteries", "dust-extraction", "storage"]
-PRODUCT_NOUNS = ["drill driver", "impact driver", "circular saw", "jigsaw", "orbital sander",
-                 "belt sander", "step ladder", "folding workbench", "bar clamp", "work light",
-                 "battery pack", "dust extractor", "tool case", "router", "multi-tool",
-                 "heat gun", "angle grinder", "planer", "nail gun", "rotary hammer"]
-ADJECTIVES = ["compact", "brushless", "heavy-duty", "lightweight", "cordless", "precision",
-              "weather-sealed", "low-vibration", "quick-release", "high-torque", "foldable",
-              "dust-proof", "ergonomic", "modular", "professional"]
-MATERIALS = ["oak", "birch plywood", "MDF", "steel tube", "aluminium sheet", "ceramic tile",
-             "concrete", "pine decking", "acrylic", "laminate flooring", "brick", "drywall"]
-TASKS = ["hanging kitchen cabinets", "building a garden shed", "laying a deck",
-         "renovating a bathroom", "fitting skirting boards", "assembling flat-pack furniture",
-         "cutting worktops", "sanding floorboards", "installing shelves", "restoring a chair",
-         "framing a stud wall", "repairing a fence"]
+CATEGORIES = [
+    "drills",
+    "saws",
+    "sanders",
+    "ladders",
+    "workbenches",
+    "clamps",
+    "lighting",
+    "batteries",
+    "dust-extraction",
+    "storage",
+]
+PRODUCT_NOUNS = [
+    "drill driver",
+    "impact driver",
+    "circular saw",
+    "jigsaw",
+    "orbital sander",
+    "belt sander",
+    "step ladder",
+    "folding workbench",
+    "bar clamp",
+    "work light",
+    "battery pack",
+    "dust extractor",
+    "tool case",
+    "router",
+    "multi-tool",
+    "heat gun",
+    "angle grinder",
+    "planer",
+    "nail gun",
+    "rotary hammer",
+]
+ADJECTIVES = [
+    "compact",
+    "brushless",
+    "heavy-duty",
+    "lightweight",
+    "cordless",
+    "precision",
+    "weather-sealed",
+    "low-vibration",
+    "quick-release",
+    "high-torque",
+    "foldable",
+    "dust-proof",
+    "ergonomic",
+    "modular",
+    "professional",
+]
+MATERIALS = [
+    "oak",
+    "birch plywood",
+    "MDF",
+    "steel tube",
+    "aluminium sheet",
+    "ceramic tile",
+    "concrete",
+    "pine decking",
+    "acrylic",
+    "laminate flooring",
+    "brick",
+    "drywall",
+]
+TASKS = [
+    "hanging kitchen cabinets",
+    "building a garden shed",
+    "laying a deck",
+    "renovating a bathroom",
+    "fitting skirting boards",
+    "assembling flat-pack furniture",
+    "cutting worktops",
+    "sanding floorboards",
+    "installing shelves",
+    "restoring a chair",
+    "framing a stud wall",
+    "repairing a fence",
+]
 PLACES = ["Leeds", "Utrecht", "Lyon", "Hamburg", "Gdansk", "Porto", "Aarhus", "Bilbao"]
 PEOPLE = ["Maya", "Tomasz", "Ines", "Ruben", "Hanna", "Karim", "Lotte", "Sven"]
-HELP_TOPICS = ["warranty registration", "returns and refunds", "delivery times", "battery care",
-               "spare parts", "charger error lights", "blade replacement", "firmware updates",
-               "trade accounts", "invoice copies", "repair service", "safety recalls"]
+HELP_TOPICS = [
+    "warranty registration",
+    "returns and refunds",
+    "delivery times",
+    "battery care",
+    "spare parts",
+    "charger error lights",
+    "blade replacement",
+    "firmware updates",
+    "trade accounts",
+    "invoice copies",
+    "repair service",
+    "safety recalls",
+]
 
 SENTENCES = [
     "The {adj} {noun} handles {material} without stalling, even at full depth.",
@@ -77,7 +152,7 @@ SENTENCES = [
     "Trade customers in {place} can open an account and order on thirty-day invoice terms.",
     "Check the blade or bit for wear every {n2} weeks if you work with {material} daily.",
     "We publish the noise level of {db} dB(A) so you can choose the right hearing protection.",
-    "Firmware updates arrive through the app and add features such as soft start and kickback control.",
+    "Firmware updates arrive through the app and add soft start and kickback control.",
     "When {task}, measure twice and mark the cut line clearly before you start the {noun}.",
     "Our repair centre in {place} turns most repairs around in {n2} working days.",
     "The charger shows a red light when the pack is too cold; warm it to room temperature first.",
@@ -89,9 +164,16 @@ SENTENCES = [
 def _fill(rng: random.Random, template: str) -> str:
     noun, noun2 = rng.sample(PRODUCT_NOUNS, 2)
     return template.format(
-        adj=rng.choice(ADJECTIVES), noun=noun, noun2=noun2, material=rng.choice(MATERIALS),
-        task=rng.choice(TASKS), place=rng.choice(PLACES), person=rng.choice(PEOPLE),
-        n=rng.randint(3, 60), n2=rng.randint(2, 9), w=round(rng.uniform(0.8, 6.5), 1),
+        adj=rng.choice(ADJECTIVES),
+        noun=noun,
+        noun2=noun2,
+        material=rng.choice(MATERIALS),
+        task=rng.choice(TASKS),
+        place=rng.choice(PLACES),
+        person=rng.choice(PEOPLE),
+        n=rng.randint(3, 60),
+        n2=rng.randint(2, 9),
+        w=round(rng.uniform(0.8, 6.5), 1),
         db=rng.randint(72, 98),
     )
 
@@ -110,11 +192,13 @@ def _chrome(title: str, main: str, head: str = "") -> str:
     nav = "".join(f'<li><a href="/{c}/">{c.replace("-", " ").title()}</a></li>' for c in CATEGORIES)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} | {COMPANY}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">{head}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta property="og:site_name" content="{COMPANY}">{head}
 <link rel="stylesheet" href="/static/site.css"></head>
 <body>
 <a class="skip-link" href="#main">Skip to content</a>
-<div class="promo-bar">Free delivery on orders over &euro;75 &middot; <a href="/help/delivery/">details</a></div>
+<div class="promo-bar">Free delivery on orders over &euro;75 &middot;
+  <a href="/help/delivery/">details</a></div>
 <header class="site-header">
   <a href="/"><img src="/static/logo.svg" alt="{COMPANY}" width="160" height="40"></a>
   <nav aria-label="Main"><ul>{nav}</ul></nav>
@@ -126,14 +210,19 @@ def _chrome(title: str, main: str, head: str = "") -> str:
 </main>
 <footer class="site-footer">
   <div class="cols">
-    <div><h3>Help</h3><ul><li><a href="/help/">Help centre</a></li><li><a href="/help/returns/">Returns</a></li>
-    <li><a href="/help/warranty/">Warranty</a></li><li><a href="/contact/">Contact us</a></li></ul></div>
-    <div><h3>Company</h3><ul><li><a href="/about/">About {COMPANY}</a></li><li><a href="/careers/">Careers</a></li>
+    <div><h3>Help</h3><ul><li><a href="/help/">Help centre</a></li>
+    <li><a href="/help/returns/">Returns</a></li>
+    <li><a href="/help/warranty/">Warranty</a></li><li><a href="/contact/">Contact us</a></li></ul>
+    </div>
+    <div><h3>Company</h3><ul><li><a href="/about/">About {COMPANY}</a></li>
+    <li><a href="/careers/">Careers</a></li>
     <li><a href="/press/">Press</a></li><li><a href="/stores/">Stores</a></li></ul></div>
     <div><h3>Newsletter</h3><p>Tips, new tools and offers once a month. Unsubscribe any time.</p>
-    <form action="/newsletter/"><input type="email" name="email"><button>Sign up</button></form></div>
+    <form action="/newsletter/"><input type="email" name="email"><button>Sign up</button></form>
+    </div>
   </div>
-  <p class="legal">&copy; 2026 {COMPANY} B.V. &middot; <a href="/privacy/">Privacy</a> &middot; <a href="/terms/">Terms</a></p>
+  <p class="legal">&copy; 2026 {COMPANY} B.V. &middot; <a href="/privacy/">Privacy</a>
+  &middot; <a href="/terms/">Terms</a></p>
 </footer>
 <div class="cookie-banner" role="dialog"><p>We use cookies to improve your experience.</p>
 <button>Accept all cookies</button><button>Settings</button></div>
@@ -169,16 +258,19 @@ def generate_site(folder: Path, pages: int, seed: int = SEED) -> dict[str, int]:
     kinds = {"product": 0, "guide": 0, "help": 0, "category": 0}
     urls: list[str] = []
     for i in range(pages):
-        kind = ("category" if i < len(CATEGORIES) else
-                ("product", "product", "guide", "help")[i % 4])
+        kind = "category" if i < len(CATEGORIES) else ("product", "product", "guide", "help")[i % 4]
         if kind == "category":
             name = CATEGORIES[i]
             title = f"{name.replace('-', ' ').title()} for every job"
             path = f"{name}/"
-            headings = [f"Choosing {name.replace('-', ' ')}", "What our testers liked",
-                        "Accessories and spare parts"]
+            headings = [
+                f"Choosing {name.replace('-', ' ')}",
+                "What our testers liked",
+                "Accessories and spare parts",
+            ]
         elif kind == "product":
-            name = f"{rng.choice(ADJECTIVES)} {rng.choice(PRODUCT_NOUNS)} {rng.choice('LKPXR')}{rng.randint(10, 99)}"
+            model = f"{rng.choice('LKPXR')}{rng.randint(10, 99)}"
+            name = f"{rng.choice(ADJECTIVES)} {rng.choice(PRODUCT_NOUNS)} {model}"
             title = name.title()
             path = f"{rng.choice(CATEGORIES)}/{_slug(name)}-{i}/"
             headings = ["Overview", "In the box", "Specifications", "Good to know"]
@@ -192,21 +284,36 @@ def generate_site(folder: Path, pages: int, seed: int = SEED) -> dict[str, int]:
             path = f"help/{_slug(topic)}-{i}/"
             headings = [f"How does {topic} work?", "What you need", "If something goes wrong"]
         body, _ = _body(rng, headings)
-        related = "".join(f'<li><a href="/{u}">Related page</a></li>' for u in rng.sample(urls, min(3, len(urls))))
+        related = "".join(
+            f'<li><a href="/{u}">Related page</a></li>' for u in rng.sample(urls, min(3, len(urls)))
+        )
         head = ""
         extra = ""
         if kind == "product":
             price = f"{rng.randint(39, 899)}.{rng.choice(['00', '49', '95', '99'])}"
-            head = ('<script type="application/ld+json">{"@context":"https://schema.org","@type":"Product",'
-                    f'"name":{json.dumps(title)},"offers":{{"@type":"Offer","price":"{price}","priceCurrency":"EUR"}}}}'
-                    "</script>")
-            extra = (f'<p class="price">&euro;{price}</p><button class="add-to-cart">Add to cart</button>'
-                     f"<table><tr><th>Weight</th><td>{round(rng.uniform(0.8, 6.5), 1)} kg</td></tr>"
-                     f"<tr><th>Voltage</th><td>{rng.choice([12, 18, 36])} V</td></tr></table>")
+            product = {
+                "@context": "https://schema.org",
+                "@type": "Product",
+                "name": title,
+                "offers": {"@type": "Offer", "price": price, "priceCurrency": "EUR"},
+            }
+            head = f'<script type="application/ld+json">{json.dumps(product)}</script>'
+            extra = (
+                f'<p class="price">&euro;{price}</p>'
+                '<button class="add-to-cart">Add to cart</button>'
+                f"<table><tr><th>Weight</th><td>{round(rng.uniform(0.8, 6.5), 1)} kg</td></tr>"
+                f"<tr><th>Voltage</th><td>{rng.choice([12, 18, 36])} V</td></tr></table>"
+            )
         elif kind == "guide":
-            extra = f'<p class="byline">By {rng.choice(PEOPLE)} &middot; <time datetime="2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}">2026</time></p>'
-        main = (f"<article><h1>{html.escape(title)}</h1>{extra}\n{body}\n"
-                f'<aside><h2>Related</h2><ul>{related}</ul></aside></article>')
+            date = f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+            extra = (
+                f'<p class="byline">By {rng.choice(PEOPLE)} &middot; '
+                f'<time datetime="{date}">{date}</time></p>'
+            )
+        main = (
+            f"<article><h1>{html.escape(title)}</h1>{extra}\n{body}\n"
+            f"<aside><h2>Related</h2><ul>{related}</ul></aside></article>"
+        )
         target = folder / path / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_chrome(title, main, head), encoding="utf-8")
@@ -269,7 +376,12 @@ async def bench_sync(runtime: Any, base: Path, pages: int) -> dict[str, Any]:
     async with runtime.db.transaction() as conn:
         ws = await workspaces.create_workspace(conn, "bench")
         source = await source_service.create_local_source(
-            conn, runtime.files, ws.id, kind="website", name="bench site", path=site,
+            conn,
+            runtime.files,
+            ws.id,
+            kind="website",
+            name="bench site",
+            path=site,
             base_url="https://www.larkspur.example/",
         )
     timed = TimedEmbeddings(runtime.space.embeddings)
@@ -288,6 +400,7 @@ async def bench_sync(runtime: Any, base: Path, pages: int) -> dict[str, Any]:
     extracted = sum(1 for _ in website.load_local_pages(site, "https://www.larkspur.example/"))
     extract_s = time.perf_counter() - start
     stored = job.result["counts"]
+    busy = timed.seconds
     return {
         "pages_generated": pages,
         "page_kinds": kinds,
@@ -296,12 +409,16 @@ async def bench_sync(runtime: Any, base: Path, pages: int) -> dict[str, Any]:
         "chunks_per_page": round(stored["chunks"] / max(1, stored["pages"]), 2),
         "sync_s": round(sync_s, 2),
         "sync_pages_per_s": round(stored["pages"] / sync_s, 1),
+        # Embedding overlaps extraction and writes (sync.py pipelines them), so these are not
+        # a sum: `embedding_busy` is the wall time an embedding call was in flight, the rest
+        # is time the embedder waited (first extraction, last writes, job bookkeeping).
         "sync_breakdown_s": {
-            "embedding": round(timed.seconds, 2),
-            "extraction": round(extract_s, 2),
-            "db_and_other": round(max(0.0, sync_s - timed.seconds - extract_s), 2),
+            "embedding_busy": round(busy, 2),
+            "embedder_idle": round(max(0.0, sync_s - busy), 2),
+            "extraction_alone": round(extract_s, 2),
         },
-        "embedding_chunks_per_s": round(timed.texts / max(timed.seconds, 1e-9), 1),
+        "embedding_share_of_sync": round(busy / sync_s, 3),
+        "embedding_chunks_per_s": round(timed.texts / max(busy, 1e-9), 1),
         "extraction_pages_per_s": round(extracted / extract_s, 1),
         "resync_s": round(resync_s, 2),
         "resync_unchanged": rejob.result["unchanged"],
@@ -309,46 +426,66 @@ async def bench_sync(runtime: Any, base: Path, pages: int) -> dict[str, Any]:
 
 
 # -- (c): hybrid query latency at 100k chunks ---------------------------------------------------
-QUERY_TEMPLATES = [
-    "Which {noun} is best for {task}?",
-    "How long does delivery to {place} take?",
-    "Can I return a {noun} I bought online?",
-    "How do I register the warranty for my {noun}?",
-    "Does the {adj} {noun} cut {material}?",
-    "What does a red light on the charger mean?",
-    "How heavy is the {noun}?",
-    "Where is your repair centre in {place}?",
-    "Tips for {task}",
-    "spare parts for {noun}",
-    "{noun} {material}",
-    "How loud is the {adj} {noun}?",
-]
+def visitor_questions() -> list[str]:
+    """Return the visitor questions of the project's eval suites (two companies), deduplicated."""
+    import yaml
+
+    questions: list[str] = []
+    for suite in (
+        ROOT / "evals" / "suites" / "demo.yaml",
+        ROOT / "tests" / "fixtures" / "company_b" / "suite.yaml",
+    ):
+        if not suite.is_file():
+            continue
+        for case in yaml.safe_load(suite.read_text()).get("cases", []):
+            for turn in case.get("turns", []):
+                text = turn.get("user")
+                if isinstance(text, str) and text.strip() and text not in questions:
+                    questions.append(text.strip())
+    return questions
 
 
-def realistic_queries(n: int, seed: int) -> list[str]:
-    """Return `n` distinct visitor questions about the synthetic catalogue."""
-    rng = random.Random(seed)
-    out: list[str] = []
-    seen: set[str] = set()
-    while len(out) < n:
-        noun = rng.choice(PRODUCT_NOUNS)
-        query = rng.choice(QUERY_TEMPLATES).format(
-            noun=noun, adj=rng.choice(ADJECTIVES), task=rng.choice(TASKS),
-            place=rng.choice(PLACES), material=rng.choice(MATERIALS),
-        )
-        if query not in seen:
-            seen.add(query)
-            out.append(query)
-    return out
+def corpus_sentences() -> list[str]:
+    """Return real sentences from the two companies' sites, documents and FAQs."""
+    import re
+
+    from ingestion import website
+    from ingestion.chunking import split_sentences
+
+    found: dict[str, None] = {}
+    sites = [
+        (ROOT / "demo" / "site", "https://www.solvane.example/"),
+        (ROOT / "tests" / "fixtures" / "company_b" / "site", "https://fernbrookvets.example/"),
+    ]
+    texts: list[str] = []
+    for folder, url in sites:
+        texts.extend(p.text for p in website.load_local_pages(folder, url) if hasattr(p, "text"))
+    for pattern in (
+        "demo/docs_src/*.md",
+        "tests/fixtures/company_b/docs_src/*.md",
+        "demo/faq.md",
+        "tests/fixtures/company_b/faq.md",
+    ):
+        texts.extend(re.sub(r"[#*|>`_]", " ", f.read_text()) for f in sorted(ROOT.glob(pattern)))
+    for text in texts:
+        for para in text.split("\n"):
+            for sentence in split_sentences(para):
+                if len(sentence.split()) >= 6:
+                    found[sentence.strip()] = None
+    return list(found)
 
 
-async def _bulk_load(runtime: Any, workspace_id: uuid.UUID, n_chunks: int, seed: int) -> dict[str, Any]:
+async def _bulk_load(
+    runtime: Any, workspace_id: uuid.UUID, n_chunks: int, seed: int
+) -> dict[str, Any]:
     """Insert `n_chunks` chunks into the runtime's chunk table with one COPY, index rebuilt."""
     from psycopg import sql
 
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
-    bases = [paragraph(rng, 1) for _ in range(400)]
+    # Real sentences of two companies plus generated ones: a vocabulary of thousands of words.
+    sentences = corpus_sentences() + [paragraph(rng, 1) for _ in range(600)]
+    bases = rng.sample(sentences, 500)
     base_vecs = np.asarray(await runtime.space.embeddings.aembed_documents(bases), dtype=np.float32)
     sources = [uuid.uuid4() for _ in range(6)]
     table = runtime.chunk_table
@@ -369,24 +506,34 @@ async def _bulk_load(runtime: Any, workspace_id: uuid.UUID, n_chunks: int, seed:
         )
         kinds = ["page", "page", "page", "document", "qa", "contact"]
         async with conn.cursor() as cursor:
-            async with cursor.copy(
-                "COPY staging FROM STDIN WITH (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(["uuid", "text", "vector", "uuid", "uuid", "text", "text", "text",
-                                "int4"])
+            async with cursor.copy("COPY staging FROM STDIN WITH (FORMAT BINARY)") as copy:
+                copy.set_types(
+                    ["uuid", "text", "vector", "uuid", "uuid", "text", "text", "text", "int4"]
+                )
                 item = uuid.uuid4()
-                noise = nrng.normal(0.0, 0.045, size=(n_chunks, base_vecs.shape[1])).astype(np.float32)
+                noise = nrng.normal(0.0, 0.045, size=(n_chunks, base_vecs.shape[1])).astype(
+                    np.float32
+                )
                 for i in range(n_chunks):
                     j = rng.randrange(len(bases))
                     vec = base_vecs[j] + noise[i]
                     vec /= np.linalg.norm(vec)
                     if i % 5 == 0:
                         item = uuid.uuid4()
-                    content = bases[j] + " " + paragraph(rng, rng.randint(2, 4))
-                    await copy.write_row((
-                        uuid.uuid4(), content, vec, sources[i % len(sources)], item,
-                        kinds[i % len(kinds)], f"Page {i // 5}", "Overview", i % 5,
-                    ))
+                    content = " ".join([bases[j], *rng.sample(sentences, rng.randint(2, 4))])
+                    await copy.write_row(
+                        (
+                            uuid.uuid4(),
+                            content,
+                            vec,
+                            sources[i % len(sources)],
+                            item,
+                            kinds[i % len(kinds)],
+                            f"Page {i // 5}",
+                            "Overview",
+                            i % 5,
+                        )
+                    )
         await conn.execute(
             sql.SQL(
                 "INSERT INTO {t} (langchain_id, content, embedding, content_tsv, workspace_id, "
@@ -420,7 +567,10 @@ async def bench_queries(runtime: Any, n_chunks: int, n_queries: int) -> dict[str
         ws = await workspaces.create_workspace(conn, "bench 100k")
     loaded = await _bulk_load(runtime, ws.id, n_chunks, SEED + 1)
     sources: list[uuid.UUID] = loaded["sources"]
-    queries = realistic_queries(n_queries + 20, SEED + 2)
+    asked = visitor_questions()
+    rng_q = random.Random(SEED + 2)
+    queries = [asked[i % len(asked)] for i in range(n_queries + 20)]
+    rng_q.shuffle(queries)
     rng = random.Random(SEED + 3)
 
     embed_ms: list[float] = []
@@ -429,6 +579,8 @@ async def bench_queries(runtime: Any, n_chunks: int, n_queries: int) -> dict[str
         start = time.perf_counter()
         vecs.append(await runtime.space.embeddings.aembed_query(q))
         embed_ms.append((time.perf_counter() - start) * 1000)
+    # Repeated questions hit the query-vector cache; time the first embedding of each.
+    first_embed_ms = [ms for i, ms in enumerate(embed_ms) if queries.index(queries[i]) == i]
     search_ms: list[float] = []
     results: list[int] = []
     for i, (q, vec) in enumerate(zip(queries, vecs, strict=True)):
@@ -436,8 +588,13 @@ async def bench_queries(runtime: Any, n_chunks: int, n_queries: int) -> dict[str
         start = time.perf_counter()
         async with runtime.db.connection() as conn:
             hits = await vectors.hybrid_search(
-                conn, runtime.chunk_table, workspace_id=ws.id, source_ids=scope,
-                query_vector=vec, keywords=vectors.keyword_query(q, STOPWORDS), k=12,
+                conn,
+                runtime.chunk_table,
+                workspace_id=ws.id,
+                source_ids=scope,
+                query_vector=vec,
+                keywords=vectors.keyword_query(q, STOPWORDS),
+                k=12,
             )
         elapsed = (time.perf_counter() - start) * 1000
         if i >= 20:  # the first few warm the caches
@@ -445,6 +602,8 @@ async def bench_queries(runtime: Any, n_chunks: int, n_queries: int) -> dict[str
             results.append(len(hits))
     embed_ms = embed_ms[20:]
     total = [e + s for e, s in zip(embed_ms, search_ms, strict=True)]
+    # A query embedded for the first time plus its search, at p95 of each.
+    with_embedding_p95 = _percentile(first_embed_ms, 95) + _percentile(search_ms, 95)
     async with runtime.db.connection() as conn:
         cur = await conn.execute(
             f'SELECT count(*) AS n FROM "{runtime.chunk_table}" WHERE workspace_id = %s', (ws.id,)
@@ -459,9 +618,11 @@ async def bench_queries(runtime: Any, n_chunks: int, n_queries: int) -> dict[str
         "query_p50_ms": round(_percentile(search_ms, 50), 2),
         "query_p95_ms": round(_percentile(search_ms, 95), 2),
         "query_max_ms": round(max(search_ms), 2),
-        "query_embed_p50_ms": round(_percentile(embed_ms, 50), 2),
-        "query_with_embedding_p95_ms": round(_percentile(total, 95), 2),
+        "query_embed_p50_ms": round(_percentile(first_embed_ms, 50), 2),
+        "query_embed_p95_ms": round(_percentile(first_embed_ms, 95), 2),
+        "query_with_embedding_p95_ms": round(max(with_embedding_p95, _percentile(total, 95)), 2),
         "mean_hits": round(statistics.fmean(results), 1),
+        "distinct_queries": len(set(queries)),
     }
 
 
@@ -476,8 +637,13 @@ async def run(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     dsn = server.start()
     try:
         settings = Settings(
-            data_dir=base / "data", database_url=dsn, redis_url=None, chat_model=None,
-            openai_api_key=None, openai_base_url=None, embedding_model=None,
+            data_dir=base / "data",
+            database_url=dsn,
+            redis_url=None,
+            chat_model=None,
+            openai_api_key=None,
+            openai_base_url=None,
+            embedding_model=None,
             _env_file=None,  # type: ignore[call-arg]
         )
         runtime = await Runtime.start(settings, dsn=dsn)
@@ -491,7 +657,11 @@ async def run(args: argparse.Namespace, base: Path) -> dict[str, Any]:
             await runtime.close()
     finally:
         server.stop()
-    figures = {"model_load_s": round(warm_s, 2), **sync, **{f"hybrid_{k}": v for k, v in query.items()}}
+    figures = {
+        "model_load_s": round(warm_s, 2),
+        **sync,
+        **{f"hybrid_{k}": v for k, v in query.items()},
+    }
     met = {
         "sync_pages_per_s": figures["sync_pages_per_s"] >= TARGETS["sync_pages_per_s"],
         "resync_s": figures["resync_s"] <= TARGETS["resync_s"],
@@ -499,8 +669,11 @@ async def run(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     }
     return {
         "benchmark": "ingest",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "embedding_model": runtime.space.model_id},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "embedding_model": runtime.space.model_id,
+        },
         "figures": figures,
         "targets": TARGETS,
         "met": met,

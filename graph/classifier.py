@@ -69,13 +69,14 @@ class ExemplarIndex:
         return await asyncio.to_thread(cls.for_embeddings, embeddings)
 
     def scores(self, vector: Sequence[float]) -> dict[str, float]:
-        """Return intent → mean of the two closest exemplars' cosine similarity."""
+        """Return intent → mean cosine similarity of its five closest exemplars."""
         sims = self.matrix @ np.asarray(vector, dtype=np.float32)
         out: dict[str, float] = {}
         for intent in INTENTS:
             values = sorted((float(s) for s, lab in zip(sims, self.labels, strict=True)
                              if lab == intent), reverse=True)
-            top = values[:2] or [0.0]
+            # Five neighbours: the form of the request outvotes one topic-twin exemplar.
+            top = values[:5] or [0.0]
             out[intent] = sum(top) / len(top)
         return out
 
@@ -97,6 +98,10 @@ class Signals:
     bypass: bool = False
     followup: bool = False
     previous_intent: str | None = None
+    coverage: float = 1.0
+    """Share of the message's topic words found anywhere in the bot's knowledge."""
+    evidence: dict[str, float] = field(default_factory=dict)
+    """Detailed retrieval evidence (similarities and name matches per bucket)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,10 +110,19 @@ class Signals:
         return max(self.knowledge.values(), default=0.0)
 
 
+_SMALL_TALK_FILLER = frozenset(
+    "so very much you all ok okay the a for your help again mate guys everyone folks anyone "
+    "there is are and that's thats all i needed it this was day nice have a".split()
+)
+
+
 def greeting_kind(text: str, index: ExemplarIndex) -> str | None:
-    """Return hello | thanks | bye when the message is small talk made of greeting words."""
-    words = [w for w in tokens(text) if w not in {"and", "so", "very", "much", "all", "ok", "okay"}]
-    if not words or len(words) > 8:
+    """Return hello | thanks | bye when the message is small talk (mostly greeting words)."""
+    words = tokens(text)
+    if not words or len(words) > 10:
+        return None
+    vocab = index.greeting_words | index.thanks_words | index.bye_words | _SMALL_TALK_FILLER
+    if sum(w in vocab for w in words) < 0.6 * len(words):
         return None
     for kind, vocabulary in (
         ("thanks", index.thanks_words), ("bye", index.bye_words), ("hello", index.greeting_words)
@@ -118,47 +132,107 @@ def greeting_kind(text: str, index: ExemplarIndex) -> str | None:
     return None
 
 
-def decide(signals: Signals) -> Classification:
-    """Turn signals into an intent with a confidence and a reason."""
-    ex, kb = signals.exemplar, signals.knowledge
-    kb_max = signals.knowledge_max
-    scores: dict[str, float] = {
-        intent: ex.get(intent, 0.0) + 0.9 * kb.get(intent, 0.0) for intent in TOOL_INTENTS
-    }
-    scores["lead"] = ex.get("lead", 0.0) + (0.7 if signals.has_contact else 0.0) + (
-        0.25 if signals.wants_callback else 0.0
-    )
-    scores["greeting"] = ex.get("greeting", 0.0) + (0.45 if signals.greeting_kind else -0.1) - (
-        0.04 * max(0, signals.words - 3)
-    )
-    scores["out_of_scope"] = ex.get("out_of_scope", 0.0) + 1.2 * (0.42 - kb_max)
+FEATURES = (
+    "exemplar", "exemplar_relative", "knowledge", "bias", "lead_contact", "lead_callback",
+    "greeting_word", "greeting_length", "oos_uncovered", "oos_knowledge", "followup_same",
+)
 
-    if signals.followup and signals.previous_intent in scores:
-        scores[signals.previous_intent] += 0.08
+
+def features(signals: Signals, intent: str) -> dict[str, float]:
+    """Return the named features of one intent for a linear score (weights from a data file)."""
+    ex = signals.exemplar
+    top = max(ex.values(), default=0.0)
+    f: dict[str, float] = {
+        "exemplar": ex.get(intent, 0.0),
+        "exemplar_relative": ex.get(intent, 0.0) - top,
+        f"bias:{intent}": 1.0,
+    }
+    if intent in TOOL_INTENTS:
+        f[f"knowledge:{intent}"] = signals.knowledge.get(intent, 0.0)
+        for name in EVIDENCE_OF.get(intent, ()):
+            f[f"evidence:{name}"] = signals.evidence.get(name, 0.0)
+    elif intent == "lead":
+        f["lead_contact"] = float(signals.has_contact)
+        f["lead_callback"] = float(signals.wants_callback)
+    elif intent == "greeting":
+        f["greeting_word"] = float(signals.greeting_kind is not None)
+        f["greeting_length"] = float(min(signals.words, 12))
+    elif intent == "out_of_scope":
+        f["oos_uncovered"] = 1.0 - signals.coverage
+        f["oos_knowledge"] = signals.knowledge_max
+    if signals.followup and signals.previous_intent == intent:
+        f["followup_same"] = 1.0
+    return f
+
+
+def score(signals: Signals, weights: Mapping[str, float]) -> dict[str, float]:
+    """Return intent → linear score."""
+    return {
+        intent: sum(weights.get(name, 0.0) * value for name, value in features(signals, intent).items())
+        for intent in INTENTS
+    }
+
+
+def load_weights() -> dict[str, float]:
+    """Return the classifier weights shipped in prompts/classifier.yaml."""
+    data = load_data("classifier.yaml")
+    return {str(k): float(v) for k, v in data["weights"].items()}
+
+
+def decide(signals: Signals, weights: Mapping[str, float] | None = None) -> Classification:
+    """Turn signals into an intent with a confidence and a reason."""
+    scores = score(signals, weights or load_weights())
     reason = ""
     if signals.lead_status == "requested" and signals.pending_documents and (
         signals.bypass or signals.decline
     ):
         # While a gated document is pending, attempts around the form stay document turns;
         # the gate itself is state: nothing here can release anything.
-        scores["document"] = max(scores.values()) + 0.5
+        scores["document"] = max(scores.values()) + 1.0
         reason = "document pending; message about the gate"
     intent = max(scores, key=lambda k: (scores[k], -INTENTS.index(k)))  # type: ignore[arg-type]
-    if intent in TOOL_INTENTS and kb.get(intent, 0.0) < 0.3 and kb_max < 0.38 and not reason:
-        intent, reason = "out_of_scope", "nothing in the knowledge base answers this"
     ranked = sorted(scores.values(), reverse=True)
     margin = ranked[0] - (ranked[1] if len(ranked) > 1 else 0.0)
-    confidence = 1 / (1 + math.exp(-12 * margin)) if intent != "out_of_scope" else max(
-        0.5, 1 - kb_max
-    )
+    exps = {k: math.exp(min(50.0, v - ranked[0])) for k, v in scores.items()}
+    confidence = exps[intent] / sum(exps.values())
     return Classification(
         intent=intent,  # type: ignore[arg-type]
-        confidence=round(min(1.0, confidence), 3),
+        confidence=round(confidence, 3),
         reason=reason or f"best score {ranked[0]:.2f}, margin {margin:.2f}",
         scores={k: round(v, 3) for k, v in scores.items()},
         followup=signals.followup,
         source="deterministic",
     )
+
+
+EVIDENCE_OF: dict[str, tuple[str, ...]] = {
+    "navigation": ("page_similarity", "page_name"),
+    "product": ("product_similarity", "product_name"),
+    "support": ("faq_similarity", "passage_similarity"),
+    "contact": ("contact_semantic",),
+    "document": ("document_similarity", "document_name"),
+}
+
+
+def detailed_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
+    """Return the retrieval evidence features: similarity and name match per bucket."""
+    pages = probes.get("pages") or []
+    products = [p for p in pages[:3] if p["kind"] == "product"]
+    passages = probes.get("passages") or []
+    faq = [p for p in passages if p["kind"] == "qa"]
+    documents = probes.get("documents") or []
+    semantic = probes.get("contact_semantic") or {}
+    return {
+        "page_similarity": pages[0]["similarity"] if pages else 0.0,
+        "page_name": pages[0]["title_match"] if pages else 0.0,
+        "product_similarity": products[0]["similarity"] if products else 0.0,
+        "product_name": max((p["title_match"] for p in products), default=0.0),
+        "faq_similarity": faq[0]["similarity"] if faq else 0.0,
+        "passage_similarity": passages[0]["similarity"] if passages else 0.0,
+        "contact_semantic": max(semantic.values(), default=0.0),
+        "document_similarity": documents[0]["similarity"] if documents else 0.0,
+        "document_name": documents[0]["name_match"] if documents else 0.0,
+    }
 
 
 def knowledge_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
@@ -178,7 +252,12 @@ def knowledge_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
     passages = probes.get("passages") or []
     support = passages[0]["score"] if passages else 0.0
     documents = probes.get("documents") or []
-    document = documents[0]["score"] if documents else 0.0
+    document = 0.0
+    if documents:
+        top_doc = documents[0]
+        # Naming a document ("the installation guide") is strong evidence on its own.
+        named = top_doc["name_match"] >= 0.5
+        document = max(top_doc["score"], 0.35 + 0.5 * top_doc["name_match"] if named else 0.0)
     contact = float(probes.get("contact_confidence") or 0.0)
     return {
         "navigation": round(min(1.0, nav), 4),
@@ -186,4 +265,24 @@ def knowledge_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
         "support": round(min(1.0, support), 4),
         "contact": round(min(1.0, contact), 4),
         "document": round(min(1.0, document), 4),
+    }
+
+
+def signals_dump(signals: Signals) -> dict[str, Any]:
+    """Return the signals as plain data (kept in the state for traces and calibration)."""
+    return {
+        "exemplar": {k: round(v, 4) for k, v in signals.exemplar.items()},
+        "knowledge": signals.knowledge,
+        "words": signals.words,
+        "has_contact": signals.has_contact,
+        "wants_callback": signals.wants_callback,
+        "greeting_kind": signals.greeting_kind,
+        "lead_status": signals.lead_status,
+        "pending_documents": signals.pending_documents,
+        "decline": signals.decline,
+        "bypass": signals.bypass,
+        "followup": signals.followup,
+        "previous_intent": signals.previous_intent,
+        "coverage": round(signals.coverage, 3),
+        "evidence": {k: round(v, 4) for k, v in signals.evidence.items()},
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from graph.state import Focus
 from prompts import load_data
-from tools.textmatch import best_sentences, concepts, content_stems
+from tools.textmatch import best_sentences, question_concepts
 
 SUPPORT_MIN_SCORE = 0.38
 PAGE_MIN_SIMILARITY = 0.3
@@ -36,9 +36,9 @@ class Templates:
         self.data = load_data("templates.yaml")
         self.seed = int(hashlib.sha256(turn_id.encode()).hexdigest()[:8], 16)
 
-    def pick(self, group: str, name: str, **values: Any) -> str:
+    def pick(self, group_: str, template_: str, /, **values: Any) -> str:
         """Return one variant of a template, filled."""
-        variants = self.data[group][name]
+        variants = self.data[group_][template_]
         return str(variants[self.seed % len(variants)]).format(**values).strip()
 
 
@@ -144,7 +144,7 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
     if not products:
         return compose_navigation(question, result, t)
     named = [p for p in products if p["title_match"] >= 0.5]
-    asks_price = "price" in concepts(content_stems(question))
+    asks_price = "price" in question_concepts(question)
     if len(named) == 1 or (products[0]["title_match"] >= 0.5 and len(named) <= 1):
         top = named[0] if named else products[0]
         answer = answer_from(question, [p["text"] for p in top.get("passages", [])], limit=2)

@@ -75,6 +75,31 @@ async def probe(ctx: Context, bot: BotConfig, query: str, vector: Sequence[float
     }
 
 
+async def vocabulary_coverage(ctx: Context, bot: BotConfig, message: str) -> float:
+    """Return the share of the message's topic words that occur anywhere in the bot's sources.
+
+    Questions about the business reuse its vocabulary; off-topic ones ("snow this
+    weekend", "tacos") bring words the knowledge base has never seen.
+    """
+    from store import vectors
+    from tools.textmatch import QUESTION_WORDS, tokens
+    from ingestion.text import STOPWORDS
+
+    words = [w for w in tokens(message) if w not in QUESTION_WORDS and w not in STOPWORDS
+             and len(w) > 2 and not w.isdigit()]
+    if not words:
+        return 1.0
+    source_ids = list({uuid.UUID(s) for ids in bot["buckets"].values() for s in ids})
+    async with ctx.services.db.connection() as conn:
+        known = await vectors.known_terms(
+            conn, ctx.services.chunk_table, workspace_id=ctx.workspace_id,
+            source_ids=source_ids, terms=words,
+        )
+    if not known:
+        return 1.0
+    return sum(known.values()) / len(known)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Names of the bot's pages, products and documents (to tell new subjects from follow-ups)."""

@@ -120,7 +120,7 @@ def _run_job_task(
     app: SignpostCelery, task: Any, job_id: str, resume_attempt: int | None, retry_base_s: float
 ) -> str | None:
     """Run the job in this worker's event loop; retry transient errors with backoff."""
-    from ingestion.jobs import TRANSIENT_ERRORS, JobInterrupted, give_up, run_job
+    from ingestion.jobs import RETRYABLE, JobInterrupted, give_up, run_job
 
     state = app.worker_state
     try:
@@ -128,7 +128,7 @@ def _run_job_task(
         return loop.run_until_complete(
             run_job(runtime.ingest_deps(), uuid.UUID(job_id), resume_attempt=resume_attempt)
         )
-    except (JobInterrupted, *TRANSIENT_ERRORS) as exc:
+    except RETRYABLE as exc:
         cause = exc.__cause__ or exc
         if isinstance(exc, JobInterrupted):
             resume_attempt = exc.attempt

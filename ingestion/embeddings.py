@@ -100,6 +100,10 @@ class LocalEmbeddings(Embeddings):
             options = ort.SessionOptions()
             options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
             options.log_severity_level = 3
+            # Idle ORT threads otherwise spin for a while after each call, stealing the
+            # CPU that Postgres needs for the same turn on a two-core machine.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.add_session_config_entry("session.inter_op.allow_spinning", "0")
             tokenizer = Tokenizer.from_file(str(_model_dir() / "tokenizer.json"))
             tokenizer.enable_truncation(max_length=_MAX_TOKENS)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")

@@ -653,9 +653,12 @@ def _is_sentence(description: str, title: str) -> bool:
 
 
 # -- kind detection ------------------------------------------------------------------------
+# "product" means anything the business sells: goods and services alike (protocol: the
+# product intent covers "products or services"), so a service page is a product page.
 _PRODUCT_TYPES = frozenset(
     "Product ProductGroup ProductModel IndividualProduct SomeProducts Offer AggregateOffer Car "
-    "Vehicle".split()
+    "Vehicle Service FinancialProduct BroadcastService CableOrSatelliteService "
+    "GovernmentService TaxiService MedicalProcedure MedicalTherapy Course".split()
 )
 _ARTICLE_TYPES = frozenset(
     "Article BlogPosting NewsArticle TechArticle ScholarlyArticle Report LiveBlogPosting "
@@ -665,7 +668,8 @@ _LISTING_TYPES = frozenset("CollectionPage ItemList SearchResultsPage Blog Offer
 _ORGANIZATION_TYPES = frozenset("Organization Corporation LocalBusiness Store".split())
 _PRODUCT_SEGMENTS = frozenset(
     "product products shop store item items produkt produkte producten produit produits "
-    "producto productos prodotti".split()
+    "producto productos prodotti service services treatment treatments solutions offerings "
+    "diensten leistungen servicios".split()
 )
 _ARTICLE_SEGMENTS = frozenset(
     "blog blogs news article articles post posts stories insights magazine journal "

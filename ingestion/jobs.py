@@ -18,8 +18,8 @@ from store import jobs as jobs_repo
 from store import sources as sources_repo
 
 __all__ = [
-    "TRANSIENT_ERRORS", "CeleryRunner", "InProcessRunner", "JobInterrupted", "JobRunner",
-    "make_runner", "run_job",
+    "RETRYABLE", "TRANSIENT_ERRORS", "CeleryRunner", "InProcessRunner", "JobInterrupted",
+    "JobRunner", "give_up", "make_runner", "run_job",
 ]
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,10 @@ class JobInterrupted(Exception):
         super().__init__(f"job {job_id} attempt {attempt} was interrupted")
         self.job_id = job_id
         self.attempt = attempt
+
+
+RETRYABLE: tuple[type[BaseException], ...] = (JobInterrupted, *TRANSIENT_ERRORS)
+"""What a runner retries: an interrupted job, or a blink before the job was claimed."""
 
 
 class JobRunner(Protocol):
@@ -178,39 +182,69 @@ async def _heartbeat(deps: IngestDeps, job_id: uuid.UUID, every: float = 20.0) -
 
 
 class InProcessRunner:
-    """Runs jobs as asyncio tasks in this process, one at a time, with retries."""
+    """Runs jobs as asyncio tasks in this process, one at a time, with retries.
 
-    def __init__(self, deps_factory: Callable[[], IngestDeps], *, retries: int = 3) -> None:
+    Several processes may share one database (`signpost serve` and a CLI sync): a job is
+    claimed by exactly one of them, and a running job is only taken over once its
+    heartbeat stopped. A periodic sweep picks up jobs queued by processes without a runner.
+    """
+
+    def __init__(
+        self, deps_factory: Callable[[], IngestDeps], *, retries: int = 3,
+        sweep_every_s: float = 60.0,
+    ) -> None:
         self._deps_factory = deps_factory
         self._queue: asyncio.Queue[uuid.UUID] = asyncio.Queue()
+        self._queued: set[uuid.UUID] = set()
+        self._current: uuid.UUID | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._retries = retries
+        self._sweep_every_s = sweep_every_s
         self.idle = asyncio.Event()
         self.idle.set()
 
     async def start(self) -> None:
-        """Start the worker task and resume jobs left queued or running."""
-        deps = self._deps_factory()
-        async with deps.db.connection() as conn:
-            await jobs_repo.reset_running(conn)
-            stale = await jobs_repo.stale_jobs(conn)
+        """Start the worker task and resume unfinished jobs no live process is running."""
+        await self._resume()
         self._worker = asyncio.create_task(self._work(), name="signpost-jobs")
-        for job_id in stale:
+        self._sweeper = asyncio.create_task(self._sweep(), name="signpost-jobs-sweep")
+
+    async def _resume(self) -> None:
+        async with self._deps_factory().db.connection() as conn:
+            await jobs_repo.reset_running(conn)
+            unfinished = await jobs_repo.stale_jobs(conn)
+        for job_id in unfinished:
+            # A job another process is running is not claimed here, so this is safe.
             await self.submit(job_id)
 
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self._sweep_every_s)
+            try:
+                await self._resume()
+            except Exception as exc:  # noqa: BLE001 - the next sweep tries again
+                log.warning("job sweep failed: %s", exc)
+
     async def submit(self, job_id: uuid.UUID) -> None:
-        """Queue the job."""
+        """Queue the job (once: a job already waiting or running here is not queued again)."""
+        if job_id in self._queued or job_id == self._current:
+            return
+        self._queued.add(job_id)
         self.idle.clear()
         await self._queue.put(job_id)
 
     async def _work(self) -> None:
         while True:
             job_id = await self._queue.get()
+            self._queued.discard(job_id)
+            self._current = job_id
             try:
                 await self._run_with_retries(job_id)
             except Exception:  # noqa: BLE001 - the worker must survive any job
                 log.exception("job %s crashed", job_id)
             finally:
+                self._current = None
                 self._queue.task_done()
                 if self._queue.empty():
                     self.idle.set()
@@ -221,7 +255,7 @@ class InProcessRunner:
             try:
                 await run_job(self._deps_factory(), job_id, resume_attempt=resume)
                 return
-            except (JobInterrupted, *TRANSIENT_ERRORS) as exc:
+            except RETRYABLE as exc:
                 if isinstance(exc, JobInterrupted):
                     resume = exc.attempt
                 if attempt == self._retries:
@@ -240,12 +274,20 @@ class InProcessRunner:
         await asyncio.wait_for(self.idle.wait(), timeout)
 
     async def stop(self) -> None:
-        """Cancel the worker; an interrupted job is resumed at the next start."""
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+        """Cancel the worker; the interrupted job goes back in the queue for the next start."""
+        interrupted = self._current
+        for task in (self._sweeper, self._worker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._worker = None
+        if interrupted is not None:
+            try:
+                async with self._deps_factory().db.connection() as conn:
+                    await jobs_repo.requeue(conn, interrupted)
+            except Exception as exc:  # noqa: BLE001 - it is taken over once its heartbeat is stale
+                log.warning("job %s: could not put it back in the queue (%s)", interrupted, exc)
 
 
 class CeleryRunner:

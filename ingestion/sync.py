@@ -599,6 +599,7 @@ async def source_counts(deps: IngestDeps, source: DataSource) -> dict[str, int]:
 
 async def record_outcome(deps: IngestDeps, source: DataSource, outcome: SyncOutcome) -> DataSource:
     """Store the sync's result on the source row (status, counts, version, error)."""
+    error: str | None
     if outcome.fatal:
         status, error = "failed", outcome.fatal
     else:

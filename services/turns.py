@@ -105,11 +105,23 @@ class TurnEngine:
                 await AsyncPostgresSaver(conn=pool).setup()  # type: ignore[arg-type]
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
+        await asyncio.to_thread(self._warm_up)
         builder = build_graph()
         self._graphs = [
             builder.compile(checkpointer=AsyncPostgresSaver(conn=pool), name="signpost-turn")  # type: ignore[arg-type]
             for _ in range(_SAVERS)
         ]
+
+    def _warm_up(self) -> None:
+        """Load models and data once per process, before the first visitor waits for them."""
+        from graph.classifier import ExemplarIndex
+        from tools import geo
+
+        embeddings = self.runtime.space.embeddings
+        if hasattr(embeddings, "warm_up"):
+            embeddings.warm_up()
+        ExemplarIndex.for_embeddings(embeddings)
+        geo.warm_up()
 
     def graph(self) -> Any:
         """Return a compiled graph (round robin over the savers)."""

@@ -12,6 +12,9 @@ from psycopg.types.json import Jsonb
 
 from store.db import Conn
 
+STALE_AFTER_S = 120
+"""A running job whose heartbeat is older than this lost its worker and may be taken over."""
+
 _COLUMNS = (
     "id, workspace_id, source_id, kind, status, progress_done, progress_total, errors, result, "
     "attempts, created_at, started_at, finished_at, updated_at"
@@ -90,9 +93,9 @@ async def claim(conn: Conn, job_id: uuid.UUID, *, resume_attempt: int | None = N
             WHERE id = %s AND (status = 'queued'
                   OR (status = 'running' AND attempts = %s)
                   -- a worker that died mid-job stops heartbeating; its redelivery takes over
-                  OR (status = 'running' AND updated_at < now() - interval '2 minutes'))
+                  OR (status = 'running' AND updated_at < now() - make_interval(secs => %s)))
             RETURNING {_COLUMNS}""",
-        (job_id, resume_attempt),
+        (job_id, resume_attempt, STALE_AFTER_S),
     )
     row = await cur.fetchone()
     return Job(**row) if row else None
@@ -144,7 +147,13 @@ async def stale_jobs(conn: Conn) -> list[uuid.UUID]:
 
 
 async def reset_running(conn: Conn) -> None:
-    """Put jobs a dead process left 'running' back in the queue."""
+    """Put jobs a dead process left 'running' back in the queue.
+
+    Only jobs whose heartbeat stopped: a job another live process (`signpost serve`, a CLI
+    sync) is running keeps running there.
+    """
     await conn.execute(
-        "UPDATE jobs SET status = 'queued', updated_at = now() WHERE status = 'running'"
+        "UPDATE jobs SET status = 'queued', updated_at = now() "
+        "WHERE status = 'running' AND updated_at < now() - make_interval(secs => %s)",
+        (STALE_AFTER_S,),
     )

@@ -12,6 +12,7 @@ the classifier uses as retrieval confidence.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,19 @@ from store.db import Conn
 
 _LOCK_KEY = 0x5169_6E70_7665_63  # serialises table creation across processes
 RRF_K = 60
+COMMON_TERM_ROWS = 500
+"""A keyword estimated to match more chunks than this is left to the dense half.
+
+Ranking every match of an OR query costs time in proportion to the matches: at 100k
+chunks, common words match tens of thousands of rows (≈200 ms). Such words carry little
+keyword signal anyway (ts_rank_cd has no IDF); rare ones — codes, names — are kept.
+Tables smaller than this are never pruned.
+"""
+TSV_STATISTICS = 1000
+"""Statistics target of `content_tsv`: ANALYZE then tracks the 10,000 most common lexemes,
+enough to tell common from rare terms in tables of millions of chunks (default: 1,000)."""
+_COMMON_TTL_S = 300.0
+_common_cache: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
 METADATA_COLUMNS = (
     "workspace_id", "source_id", "item_id", "kind", "url", "title", "document_id", "section",
     "page_number", "position",
@@ -82,6 +96,7 @@ async def ensure_chunk_table(conn: Conn, dsn: str, model_id: str, dimension: int
     table = table_name_for(model_id, dimension)
     cur = await conn.execute("SELECT 1 FROM embedding_spaces WHERE table_name = %s", (table,))
     if await cur.fetchone():
+        await _tune_statistics(conn, table)
         return table
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
@@ -107,7 +122,24 @@ async def ensure_chunk_table(conn: Conn, dsn: str, model_id: str, dimension: int
             "INSERT INTO embedding_spaces (table_name, model_id, dimension) VALUES (%s, %s, %s)",
             (table, model_id, dimension),
         )
+        await _tune_statistics(conn, table)
     return table
+
+
+async def _tune_statistics(conn: Conn, table: str) -> None:
+    """Raise the lexeme statistics of the table's tsvector column once (see TSV_STATISTICS)."""
+    cur = await conn.execute(
+        "SELECT attstattarget FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attname = 'content_tsv'",
+        (table,),
+    )
+    row = await cur.fetchone()
+    if row is not None and row["attstattarget"] != TSV_STATISTICS:
+        await conn.execute(
+            sql.SQL("ALTER TABLE {t} ALTER COLUMN content_tsv SET STATISTICS {n}").format(
+                t=sql.Identifier(table), n=sql.Literal(TSV_STATISTICS)
+            )
+        )
 
 
 def sqlalchemy_url(dsn: str) -> str:
@@ -251,6 +283,35 @@ async def count_chunks(conn: Conn, table: str, workspace_id: uuid.UUID, source_i
     return int(row["n"]) if row else 0
 
 
+async def common_lexemes(conn: Conn, table: str) -> list[str]:
+    """Return the lexemes of the table's chunks too common to rank by keyword.
+
+    Estimated from the planner's statistics (pg_stats, kept by ANALYZE/autovacuum), so it
+    costs nothing per query; cached for a few minutes per table.
+    """
+    key = (conn.info.host, conn.info.port, conn.info.dbname, table)
+    now = time.monotonic()
+    cached = _common_cache.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    cur = await conn.execute(
+        """SELECT coalesce(array_agg(m.lex), '{}') AS common
+           FROM pg_stats s
+           JOIN pg_class c ON c.relname = s.tablename
+                          AND c.relnamespace = s.schemaname::regnamespace
+           CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+                AS m(lex, freq)
+           WHERE s.schemaname = current_schema() AND s.tablename = %s
+             AND s.attname = 'content_tsv' AND m.lex IS NOT NULL
+             AND m.freq * c.reltuples > %s""",
+        (table, COMMON_TERM_ROWS),
+    )
+    row = await cur.fetchone()
+    common = list(row["common"]) if row else []
+    _common_cache[key] = (now + _COMMON_TTL_S, common)
+    return common
+
+
 def keyword_query(text: str, stopwords: frozenset[str] = frozenset()) -> str:
     """Return a to_tsquery OR-expression of the query's terms ('' when none)."""
     terms = []
@@ -292,12 +353,18 @@ async def hybrid_search(
                 LIMIT %(cand)s
             ) d
         ),
+        kw AS (
+            -- The query's terms less those too common to rank (see COMMON_TERM_ROWS).
+            SELECT coalesce(string_agg(term, ' | '), '') AS expr
+            FROM unnest(%(terms)s::text[]) AS term
+            WHERE NOT (tsvector_to_array(to_tsvector('english', term)) <@ %(common)s::text[])
+        ),
         sparse AS (
             SELECT langchain_id, rank, row_number() OVER (ORDER BY rank DESC) AS r
             FROM (
                 SELECT langchain_id, ts_rank_cd(content_tsv, q, 1) AS rank
-                FROM {t}, to_tsquery('english', %(kw)s) AS q
-                WHERE %(kw)s <> '' AND workspace_id = %(ws)s AND source_id = ANY(%(src)s)
+                FROM kw, to_tsquery('english', kw.expr) AS q, {t}
+                WHERE kw.expr <> '' AND workspace_id = %(ws)s AND source_id = ANY(%(src)s)
                   {kind_filter} AND content_tsv @@ q
                 ORDER BY rank DESC
                 LIMIT %(cand)s
@@ -317,12 +384,14 @@ async def hybrid_search(
         LIMIT %(k)s
         """
     ).format(t=t, kind_filter=kind_filter)
+    terms = [term for term in keywords.split(" | ") if term.strip()]
     params = {
         "vec": np.asarray(query_vector, dtype=np.float32),
         "ws": workspace_id,
         "src": list(source_ids),
         "kinds": list(kinds) if kinds else None,
-        "kw": keywords,
+        "terms": terms,
+        "common": await common_lexemes(conn, table) if terms else [],
         "cand": candidates,
         "rrf": RRF_K,
         "k": k,
@@ -339,3 +408,32 @@ async def hybrid_search(
         )
         for row in await cur.fetchall()
     ]
+
+
+async def known_terms(
+    conn: Conn,
+    table: str,
+    *,
+    workspace_id: uuid.UUID,
+    source_ids: Sequence[uuid.UUID],
+    terms: Sequence[str],
+) -> dict[str, bool]:
+    """Return term → whether any chunk of the sources contains it (after English stemming).
+
+    Stop words (an empty tsquery) count as known: they say nothing about the topic.
+    """
+    clean = [t for t in dict.fromkeys(_TERM.findall(" ".join(terms).lower())) if len(t) >= 2][:24]
+    if not clean or not source_ids:
+        return {t: True for t in clean}
+    query = sql.SQL(
+        """SELECT t.term,
+                  numnode(to_tsquery('english', t.term)) = 0 OR EXISTS (
+                      SELECT 1 FROM {t} c
+                      WHERE c.workspace_id = %(ws)s AND c.source_id = ANY(%(src)s)
+                        AND c.content_tsv @@ to_tsquery('english', t.term)) AS known
+           FROM unnest(%(terms)s::text[]) AS t(term)"""
+    ).format(t=sql.Identifier(table))
+    cur = await conn.execute(
+        query, {"ws": workspace_id, "src": list(source_ids), "terms": [t.replace("'", "") for t in clean]}
+    )
+    return {row["term"]: bool(row["known"]) for row in await cur.fetchall()}

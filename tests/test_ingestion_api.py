@@ -68,7 +68,11 @@ async def get_source(client: httpx.AsyncClient, headers: dict[str, str], source_
 
 
 async def upload(
-    client: httpx.AsyncClient, headers: dict[str, str], kind: str, name: str, paths: list[Path],
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    kind: str,
+    name: str,
+    paths: list[Path],
 ) -> dict[str, Any]:
     """Create a document or sheet source from files through POST /sources/upload (201)."""
     files = [
@@ -86,7 +90,12 @@ async def create_local_site(runtime: Any, workspace_id: Any, folder: Path, name:
     """Create a website source over a local folder (the API takes no server paths)."""
     async with runtime.db.transaction() as conn:
         source = await source_service.create_local_source(
-            conn, runtime.files, workspace_id, kind="website", name=name, path=folder,
+            conn,
+            runtime.files,
+            workspace_id,
+            kind="website",
+            name=name,
+            path=folder,
             base_url=DEMO_BASE_URL,
         )
     return str(source.id)
@@ -140,8 +149,10 @@ class DemoSources:
     def job_ids(self) -> dict[str, str]:
         """Return the first sync job of each source."""
         return {
-            "docs": self.docs["job_id"], "team": self.team["job_id"],
-            "faq": self.faq["job_id"], "site": self.site_job_id,
+            "docs": self.docs["job_id"],
+            "team": self.team["job_id"],
+            "faq": self.faq["job_id"],
+            "site": self.site_job_id,
         }
 
 
@@ -164,12 +175,14 @@ async def _trace(
 
 @pytest.fixture(scope="module")
 async def demo(client, ws, runtime) -> AsyncIterator[DemoSources]:
-    """Create the demo company's sources: documents, contacts and FAQ via the API, the site locally."""
-    docs = await upload(client, ws.headers, "document", "Solvane documents",
-                        sorted((DEMO / "docs").iterdir()))
+    """Create the demo company's sources: files and FAQ through the API, the site locally."""
+    docs = await upload(
+        client, ws.headers, "document", "Solvane documents", sorted((DEMO / "docs").iterdir())
+    )
     team = await upload(client, ws.headers, "sheet", "Solvane team", [DEMO / "contacts.csv"])
     resp = await client.post(
-        "/api/v1/sources", headers=ws.headers,
+        "/api/v1/sources",
+        headers=ws.headers,
         json={"type": "custom", "name": "Solvane FAQ", "text": (DEMO / "faq.md").read_text()},
     )
     assert resp.status_code == 201, resp.text
@@ -186,8 +199,12 @@ async def demo(client, ws, runtime) -> AsyncIterator[DemoSources]:
         "docs": await client.post(f"/api/v1/sources/{docs['id']}/sync", headers=ws.headers),
     }
     first_jobs = {}
-    for name, job_id in (("docs", docs["job_id"]), ("team", team["job_id"]),
-                         ("faq", faq["job_id"]), ("site", site_job_id)):
+    for name, job_id in (
+        ("docs", docs["job_id"]),
+        ("team", team["job_id"]),
+        ("faq", faq["job_id"]),
+        ("site", site_job_id),
+    ):
         first_jobs[name] = (await client.get(f"/api/v1/jobs/{job_id}", headers=ws.headers)).json()
     trace = asyncio.create_task(_trace(client, ws.headers, site_id, site_job_id))
     created = DemoSources(docs, team, faq, site, site_job_id, first_jobs, again, trace)
@@ -269,8 +286,12 @@ async def test_finished_jobs_show_result_counts_timestamps_and_no_errors(demo_sy
 
 
 async def test_ready_sources_show_their_counts_and_last_sync(demo, demo_synced, client, ws):
-    ids = {"docs": demo.docs["id"], "team": demo.team["id"], "faq": demo.faq["id"],
-           "site": demo.site["id"]}
+    ids = {
+        "docs": demo.docs["id"],
+        "team": demo.team["id"],
+        "faq": demo.faq["id"],
+        "site": demo.site["id"],
+    }
     got = {name: await get_source(client, ws.headers, sid) for name, sid in ids.items()}
     for name, source in got.items():
         assert source["status"] == "ready", name
@@ -280,10 +301,18 @@ async def test_ready_sources_show_their_counts_and_last_sync(demo, demo_synced, 
         assert source["counts"]["chunks"] > 0
     n_docs = len(list((DEMO / "docs").iterdir()))
     assert got["docs"]["counts"] | {"chunks": 0} == {
-        "pages": 0, "rows": 0, "chunks": 0, "documents": n_docs}
+        "pages": 0,
+        "rows": 0,
+        "chunks": 0,
+        "documents": n_docs,
+    }
     assert got["docs"]["counts"]["chunks"] >= n_docs
     assert got["team"]["counts"] == {
-        "pages": 0, "rows": _demo_csv_rows(), "chunks": _demo_csv_rows(), "documents": 0}
+        "pages": 0,
+        "rows": _demo_csv_rows(),
+        "chunks": _demo_csv_rows(),
+        "documents": 0,
+    }
     questions = (DEMO / "faq.md").read_text().count("\n## ")
     assert got["faq"]["counts"]["chunks"] >= questions
     assert got["faq"]["counts"]["pages"] == got["faq"]["counts"]["documents"] == 0
@@ -321,7 +350,9 @@ async def _link(client: httpx.AsyncClient, ws: Any, bot_id: str, links: dict[str
 async def test_build_is_ready_once_every_linked_source_is_and_records_the_kb_version(
     demo, demo_synced, client, ws, runtime
 ):
-    bot = (await client.post("/api/v1/chatbots", json={"name": "Solvane"}, headers=ws.headers)).json()
+    bot = (
+        await client.post("/api/v1/chatbots", json={"name": "Solvane"}, headers=ws.headers)
+    ).json()
     links = {
         "guidance": [demo.site["id"]],
         "contact": [demo.team["id"], demo.site["id"]],
@@ -332,7 +363,11 @@ async def test_build_is_ready_once_every_linked_source_is_and_records_the_kb_ver
     built = await _build(client, ws, bot["id"])
     assert built["ready"] is True
     assert {s["id"] for s in built["sources"]} == {
-        demo.site["id"], demo.team["id"], demo.faq["id"], demo.docs["id"]}
+        demo.site["id"],
+        demo.team["id"],
+        demo.faq["id"],
+        demo.docs["id"],
+    }
     for entry in built["sources"]:
         source = await get_source(client, ws.headers, entry["id"])
         assert entry["status"] == "ready" and entry["counts"] == source["counts"]
@@ -342,7 +377,8 @@ async def test_build_is_ready_once_every_linked_source_is_and_records_the_kb_ver
 
     # A newly linked source is pending until its first sync: the build is not ready.
     resp = await client.post(
-        "/api/v1/sources", headers=ws.headers,
+        "/api/v1/sources",
+        headers=ws.headers,
         json={"type": "custom", "name": "Hours", "text": "## When are you open?\nWeekdays 9-17."},
     )
     hours = resp.json()
@@ -360,7 +396,9 @@ async def test_build_is_ready_once_every_linked_source_is_and_records_the_kb_ver
         source = await sources_repo.get_source(conn, ws.id, _uuid(hours["id"]))
         assert source is not None
         await sources_repo.update_source_config(
-            conn, ws.id, source.id,
+            conn,
+            ws.id,
+            source.id,
             source.config | {"text": "## When are you open?\nWeekdays 8-18, Saturdays 10-14."},
         )
     job = await sync_and_wait(client, ws.headers, hours["id"])
@@ -382,10 +420,14 @@ def _uuid(value: str) -> Any:
 
 
 async def test_a_sheet_with_only_a_header_fails_and_keeps_the_build_not_ready(client, ws):
-    sheet = (await client.post(
-        "/api/v1/sources/upload", data={"type": "sheet", "name": "Empty team"},
-        files={"file": ("team.csv", b"Name,Email,Phone\n", "text/csv")}, headers=ws.headers,
-    )).json()
+    sheet = (
+        await client.post(
+            "/api/v1/sources/upload",
+            data={"type": "sheet", "name": "Empty team"},
+            files={"file": ("team.csv", b"Name,Email,Phone\n", "text/csv")},
+            headers=ws.headers,
+        )
+    ).json()
     job = await wait_for_job(client, ws.headers, sheet["job_id"])
     assert job["status"] == "failed"
     assert [e["message"] for e in job["errors"]] == ["the sheet has no rows under its header"]
@@ -395,7 +437,9 @@ async def test_a_sheet_with_only_a_header_fails_and_keeps_the_build_not_ready(cl
     assert source["last_synced_at"] is None
     assert source["counts"] == {"pages": 0, "rows": 0, "chunks": 0, "documents": 0}
 
-    bot = (await client.post("/api/v1/chatbots", json={"name": "Team bot"}, headers=ws.headers)).json()
+    bot = (
+        await client.post("/api/v1/chatbots", json={"name": "Team bot"}, headers=ws.headers)
+    ).json()
     await _link(client, ws, bot["id"], {"contact": [sheet["id"]]})
     built = await _build(client, ws, bot["id"])
     assert built["ready"] is False
@@ -442,7 +486,8 @@ async def test_crawling_a_live_site_through_the_api_stops_at_max_pages(
     demo_http_site, client, ws, runtime
 ):
     resp = await client.post(
-        "/api/v1/sources", headers=ws.headers,
+        "/api/v1/sources",
+        headers=ws.headers,
         json={"type": "website", "name": "Live site", "url": demo_http_site.url, "max_pages": 5},
     )
     assert resp.status_code == 201, resp.text

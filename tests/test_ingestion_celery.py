@@ -61,9 +61,7 @@ def worker_app(queue: str, settings: Settings, db_dsn: str) -> SignpostCelery:
     async def runtime_factory() -> Any:
         return await Runtime.start(worker_settings, dsn=dsn, jobs=False)
 
-    app = create_celery(
-        REDIS_URL, queue=queue, runtime_factory=runtime_factory, retry_base_s=0.2
-    )
+    app = create_celery(REDIS_URL, queue=queue, runtime_factory=runtime_factory, retry_base_s=0.2)
     app.conf.worker_enable_remote_control = False  # no pidbox keys left behind in Redis
     return app
 
@@ -73,8 +71,9 @@ async def worker(worker_app: SignpostCelery) -> AsyncIterator[Any]:
     """Run a solo-pool worker in a thread for this module; close its runtime afterwards."""
     from celery.contrib.testing.worker import start_worker
 
-    with start_worker(worker_app, pool="solo", perform_ping_check=False,
-                      shutdown_timeout=30) as running:
+    with start_worker(
+        worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=30
+    ) as running:
         yield running
     await asyncio.to_thread(worker_app.worker_state.close)
 
@@ -109,7 +108,8 @@ async def test_a_sync_submitted_through_the_api_runs_on_the_celery_worker(
     celery_runtime, client, ws
 ):
     resp = await client.post(
-        "/api/v1/sources", headers=ws.headers,
+        "/api/v1/sources",
+        headers=ws.headers,
         json={"type": "custom", "name": "FAQ", "text": (DEMO / "faq.md").read_text()},
     )
     assert resp.status_code == 201, resp.text
@@ -161,11 +161,18 @@ async def test_a_database_blink_mid_sync_is_retried_and_the_job_still_succeeds(
         assert time.monotonic() < deadline, "the worker never started the job"
         await asyncio.sleep(0.01)
 
-    assert await _cut_worker_connections(celery_runtime) >= 1
+    # Cut the worker's connections until its first attempt stops (a connection the pool
+    # opens just after a cut would otherwise let the attempt carry on).
+    cuts = 0
+    while job["status"] == "running" and job["attempts"] == 1:
+        cuts += await _cut_worker_connections(celery_runtime)
+        await asyncio.sleep(0.1)
+        job = (await client.get(f"/api/v1/jobs/{job_id}", headers=ws.headers)).json()
+    assert cuts >= 1
 
     job = await wait_for_job(client, ws.headers, job_id, timeout=60)
     assert job["status"] == "succeeded", job["errors"]
-    assert job["attempts"] == 2, "the interrupted attempt was retried once"
+    assert job["attempts"] >= 2, "the interrupted attempt was retried"
     assert job["errors"] == []
     source = await get_source(client, ws.headers, source_id)
     assert source["status"] == "ready" and source["last_error"] is None

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from psycopg import sql
 
+from ingestion.jobs import InProcessRunner
 from store import sources as sources_repo
 from tests.test_ingestion_api import (
     DEMO,
@@ -25,6 +26,7 @@ from tests.test_ingestion_api import (
     get_source,
     sync_and_wait,
     upload,
+    wait_for_job,
 )
 
 COMPANY_B = ROOT / "tests" / "fixtures" / "company_b"
@@ -98,7 +100,9 @@ async def test_resync_of_an_unchanged_site_keeps_counts_version_and_chunk_ids(
     assert sum(len(ids) for ids in chunks_before.values()) == before["counts"]["chunks"]
 
 
-async def test_editing_one_page_re_embeds_only_that_page(site_source, site_copy, runtime, client, ws):
+async def test_editing_one_page_re_embeds_only_that_page(
+    site_source, site_copy, runtime, client, ws
+):
     before = await get_source(client, ws.headers, site_source)
     chunks_before = await chunk_ids_by_item(runtime, site_source)
     page_id = (await item_ids(runtime, "kb_pages", "url", site_source))[EDITED_URL]
@@ -113,7 +117,11 @@ async def test_editing_one_page_re_embeds_only_that_page(site_source, site_copy,
     chunks_after = await chunk_ids_by_item(runtime, site_source)
     n_pages = before["counts"]["pages"]
     assert (result["updated"], result["unchanged"], result["added"], result["deleted"]) == (
-        1, n_pages - 1, 0, 0)
+        1,
+        n_pages - 1,
+        0,
+        0,
+    )
     assert result["chunks_embedded"] == len(chunks_after[page_id]) > 0
     assert set(chunks_after[page_id]).isdisjoint(chunks_before[page_id])
     others = {k: v for k, v in chunks_before.items() if k != page_id}
@@ -131,7 +139,9 @@ async def test_editing_one_page_re_embeds_only_that_page(site_source, site_copy,
     assert after["version"] != before["version"] and after["counts"]["pages"] == n_pages
 
 
-async def test_a_removed_page_is_deleted_with_its_chunks(site_source, site_copy, runtime, client, ws):
+async def test_a_removed_page_is_deleted_with_its_chunks(
+    site_source, site_copy, runtime, client, ws
+):
     before = await get_source(client, ws.headers, site_source)
     page_id = (await item_ids(runtime, "kb_pages", "url", site_source))[REMOVED_URL]
     assert (await chunk_ids_by_item(runtime, site_source))[page_id]
@@ -141,7 +151,11 @@ async def test_a_removed_page_is_deleted_with_its_chunks(site_source, site_copy,
 
     result = job["result"]
     assert (result["deleted"], result["added"], result["updated"], result["chunks_embedded"]) == (
-        1, 0, 0, 0)
+        1,
+        0,
+        0,
+        0,
+    )
     assert REMOVED_URL not in await item_ids(runtime, "kb_pages", "url", site_source)
     chunks_after = await chunk_ids_by_item(runtime, site_source)
     assert page_id not in chunks_after
@@ -168,9 +182,16 @@ async def test_editing_custom_text_replaces_only_the_changed_entries(runtime, cl
         source = await sources_repo.get_source(conn, ws.id, uuid.UUID(faq["id"]))
         assert source is not None
         await sources_repo.update_source_config(
-            conn, ws.id, source.id, source.config | {"text": text.replace(
-                old_answer, "Shipping is free within the EU on orders over €100, otherwise €7.95."
-            )},
+            conn,
+            ws.id,
+            source.id,
+            source.config
+            | {
+                "text": text.replace(
+                    old_answer,
+                    "Shipping is free within the EU on orders over €100, otherwise €7.95.",
+                )
+            },
         )
 
     job = await sync_and_wait(client, ws.headers, faq["id"])
@@ -184,9 +205,11 @@ async def test_editing_custom_text_replaces_only_the_changed_entries(runtime, cl
     assert new_id != entries_before[question]
     assert entries_before[question] not in chunks_after
     assert {q: i for q, i in entries_after.items() if q != question} == {
-        q: i for q, i in entries_before.items() if q != question}
+        q: i for q, i in entries_before.items() if q != question
+    }
     assert {k: v for k, v in chunks_after.items() if k != new_id} == {
-        k: v for k, v in chunks_before.items() if k != entries_before[question]}
+        k: v for k, v in chunks_before.items() if k != entries_before[question]
+    }
     async with runtime.db.connection() as conn:
         cur = await conn.execute("SELECT answer FROM kb_entries WHERE id = %s", (new_id,))
         assert "€100" in (await cur.fetchone())["answer"]
@@ -210,8 +233,13 @@ async def reupload(runtime: Any, ws: Any, source_id: str, filename: str, data: b
 @pytest.fixture(scope="module")
 async def docs_source(client, ws) -> dict[str, Any]:
     """Upload the second company's documents and run their first sync."""
-    source = await upload(client, ws.headers, "document", "Fernbrook documents",
-                          sorted((COMPANY_B / "docs").iterdir()))
+    source = await upload(
+        client,
+        ws.headers,
+        "document",
+        "Fernbrook documents",
+        sorted((COMPANY_B / "docs").iterdir()),
+    )
     job = await sync_and_wait(client, ws.headers, source["id"])
     assert job["status"] == "succeeded", job["errors"]
     return source
@@ -260,14 +288,61 @@ async def test_a_corrupt_new_version_keeps_the_old_one_and_the_other_documents(
     assert source["status"] == "ready" and source["last_error"] is None
 
 
+async def test_a_sheet_whose_stored_file_is_gone_fails_naming_the_file_not_the_path(
+    runtime, client, ws
+):
+    resp = await client.post(
+        "/api/v1/sources/upload",
+        data={"type": "sheet", "name": "Team"},
+        files={"file": ("team.csv", b"Name,Email\nAda,ada@x.example\n", "text/csv")},
+        headers=ws.headers,
+    )
+    sheet = resp.json()
+    assert (await wait_for_job(client, ws.headers, sheet["job_id"]))["status"] == "succeeded"
+    runtime.files.delete_prefix(f"sources/{sheet['id']}")
+
+    job = await sync_and_wait(client, ws.headers, sheet["id"])
+
+    assert job["status"] == "failed"
+    source = await get_source(client, ws.headers, sheet["id"])
+    assert source["last_error"] == "team.csv: the uploaded file is missing"
+    assert str(runtime.settings.data_dir) not in str(job["errors"])
+    assert source["counts"]["rows"] == 1  # the rows synced before are kept
+
+
+# -- several processes on one database -------------------------------------------------------
+async def test_a_runner_starting_mid_sync_leaves_the_running_job_to_its_owner(runtime, client, ws):
+    # What `signpost sources sync` does while `signpost serve` is syncing: start a runner.
+    source_id = await create_local_site(runtime, ws.id, COMPANY_B / "site", "Fernbrook site")
+    resp = await client.post(f"/api/v1/sources/{source_id}/sync", headers=ws.headers)
+    job_id = resp.json()["job_id"]
+    while True:
+        job = (await client.get(f"/api/v1/jobs/{job_id}", headers=ws.headers)).json()
+        if job["status"] != "queued":
+            break
+        await asyncio.sleep(0.01)
+    assert job["status"] == "running"
+    other = InProcessRunner(runtime.ingest_deps)
+    await other.start()
+    try:
+        job = await wait_for_job(client, ws.headers, job_id)
+    finally:
+        await other.stop()
+    assert job["status"] == "succeeded" and job["attempts"] == 1
+    assert job["result"]["added"] == job["result"]["counts"]["pages"] > 0
+
+
 # -- the command line ------------------------------------------------------------------------
 @pytest.fixture
 def cli_env(db_dsn: str, settings: Any) -> Iterator[dict[str, str]]:
     """Environment for `signpost` subprocesses: this module's database and data dir."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SIGNPOST_CHAT_MODEL")}
     env.update(
-        DATABASE_URL=db_dsn, SIGNPOST_DATA_DIR=str(settings.data_dir),
-        PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", DO_NOT_TRACK="1",
+        DATABASE_URL=db_dsn,
+        SIGNPOST_DATA_DIR=str(settings.data_dir),
+        PYTHONPATH=str(ROOT),
+        HF_HUB_OFFLINE="1",
+        DO_NOT_TRACK="1",
     )
     yield env
 
@@ -275,8 +350,14 @@ def cli_env(db_dsn: str, settings: Any) -> Iterator[dict[str, str]]:
 async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
     """Run `signpost ARGS` and return (exit code, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "signpost.cli", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "signpost.cli",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode is not None
@@ -295,8 +376,20 @@ async def test_cli_adds_and_syncs_a_local_site_and_prints_counts(
 ):
     await runtime.jobs.wait_idle(60)  # the CLI's own runner resumes any job it finds queued
     code, out, err = await run_cli(
-        cli_env, tmp_path, "sources", "add", "--workspace", str(ws.id), "--type", "website",
-        "--name", "Solvane site", "--path", str(DEMO_SITE), "--url", DEMO_BASE_URL,
+        cli_env,
+        tmp_path,
+        "sources",
+        "add",
+        "--workspace",
+        str(ws.id),
+        "--type",
+        "website",
+        "--name",
+        "Solvane site",
+        "--path",
+        str(DEMO_SITE),
+        "--url",
+        DEMO_BASE_URL,
     )
     assert code == 0, err
     source_id = re.search(r"source_id: ([0-9a-f-]{36})", out)
@@ -314,18 +407,3 @@ async def test_cli_adds_and_syncs_a_local_site_and_prints_counts(
     assert code == 0, err
     assert printed_counts(out) == counts
     assert (await get_source(client, ws.headers, source_id[1]))["version"] == source["version"]
-
-
-async def test_cli_sync_of_a_failing_source_exits_non_zero_with_the_error(
-    cli_env, tmp_path, runtime, client, ws
-):
-    resp = await client.post(
-        "/api/v1/sources/upload", data={"type": "sheet", "name": "Header only"},
-        files={"file": ("team.csv", b"Name,Email\n", "text/csv")}, headers=ws.headers,
-    )
-    await runtime.jobs.wait_idle(60)
-    code, out, err = await run_cli(
-        cli_env, tmp_path, "sources", "sync", resp.json()["id"], "--workspace", str(ws.id)
-    )
-    assert code == 1
-    assert "failed:" in out and "no rows under its header" in err

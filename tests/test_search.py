@@ -83,8 +83,13 @@ async def search(
     vector = await runtime.space.embeddings.aembed_query(query)
     async with runtime.db.connection() as conn:
         return await vectors.hybrid_search(
-            conn, runtime.chunk_table, workspace_id=tenant_id, source_ids=source_ids,
-            query_vector=vector, keywords=vectors.keyword_query(query), **options,
+            conn,
+            runtime.chunk_table,
+            workspace_id=tenant_id,
+            source_ids=source_ids,
+            query_vector=vector,
+            keywords=vectors.keyword_query(query),
+            **options,
         )
 
 
@@ -121,8 +126,14 @@ async def test_a_rare_product_code_is_found_by_its_keyword_alone(tenants, runtim
     vector = await runtime.space.embeddings.aembed_query("When does the support team answer?")
     async with runtime.db.connection() as conn:
         fused = await vectors.hybrid_search(
-            conn, runtime.chunk_table, workspace_id=tenant.id, source_ids=tenant.sources,
-            query_vector=vector, keywords=vectors.keyword_query(RARE_CODE), k=8, candidates=3,
+            conn,
+            runtime.chunk_table,
+            workspace_id=tenant.id,
+            source_ids=tenant.sources,
+            query_vector=vector,
+            keywords=vectors.keyword_query(RARE_CODE),
+            k=8,
+            candidates=3,
         )
     coded = [h for h in fused if RARE_CODE in h.content]
     assert len(coded) == 1
@@ -153,9 +164,14 @@ async def test_the_chunk_table_is_readable_through_langchain_pgvectorstore(tenan
             PGEngine.from_engine(engine), runtime.chunk_table, runtime.space.embeddings
         )
         docs = await store.asimilarity_search(
-            "How much does shipping cost?", k=3,
-            filter={"$and": [{"workspace_id": {"$eq": str(tenant.id)}},
-                             {"source_id": {"$in": [str(s) for s in tenant.sources]}}]},
+            "How much does shipping cost?",
+            k=3,
+            filter={
+                "$and": [
+                    {"workspace_id": {"$eq": str(tenant.id)}},
+                    {"source_id": {"$in": [str(s) for s in tenant.sources]}},
+                ]
+            },
         )
     finally:
         await engine.dispose()
@@ -215,8 +231,9 @@ async def test_a_new_embedding_space_gets_its_own_table_and_the_next_sync_moves_
     async with runtime.db.connection() as conn:
         table = await vectors.ensure_chunk_table(conn, runtime.db.dsn, fake.model_id, 64)
     assert table != runtime.chunk_table
-    deps = IngestDeps(db=runtime.db, files=runtime.files, space=fake, table=table,
-                      settings=runtime.settings)
+    deps = IngestDeps(
+        db=runtime.db, files=runtime.files, space=fake, table=table, settings=runtime.settings
+    )
     async with runtime.db.connection() as conn:
         job, _ = await jobs_repo.enqueue_sync(conn, tenant.id, tenant.faq)
     assert await run_job(deps, job.id) == "succeeded"
@@ -237,8 +254,12 @@ async def test_a_new_embedding_space_gets_its_own_table_and_the_next_sync_moves_
     query = "How much does shipping cost?"
     async with runtime.db.connection() as conn:
         hits = await vectors.hybrid_search(
-            conn, table, workspace_id=tenant.id, source_ids=tenant.sources,
-            query_vector=fake.embeddings.embed_query(query), keywords=vectors.keyword_query(query),
+            conn,
+            table,
+            workspace_id=tenant.id,
+            source_ids=tenant.sources,
+            query_vector=fake.embeddings.embed_query(query),
+            keywords=vectors.keyword_query(query),
         )
     assert hits and {h.source_id for h in hits} == {tenant.faq}
 
@@ -248,6 +269,49 @@ async def test_a_new_embedding_space_gets_its_own_table_and_the_next_sync_moves_
     assert back["status"] == "succeeded"
     assert back["result"]["chunks_embedded"] == n_chunks
     assert await _chunks_per_table(runtime, tenant.faq) == {runtime.chunk_table: n_chunks, table: 0}
-    assert (await get_source(client, tenant.headers, str(tenant.faq)))["version"] == source["version"]
+    assert (await get_source(client, tenant.headers, str(tenant.faq)))["version"] == source[
+        "version"
+    ]
     hits = await search(runtime, tenant.id, tenant.sources, query)
     assert hits[0].title == query
+
+
+async def test_at_scale_a_word_in_most_chunks_is_left_to_the_dense_half_but_a_code_is_not(
+    runtime, ws
+):
+    fake = EmbeddingSpace(DeterministicFakeEmbedding(size=32), "test:scale-32", 32)
+    async with runtime.db.connection() as conn:
+        table = await vectors.ensure_chunk_table(conn, runtime.db.dsn, fake.model_id, 32)
+    source = uuid.uuid4()
+    texts = [f"Delivery note {i}: the van brings order {i} to the depot." for i in range(600)]
+    texts.append(f"Delivery of spare part {RARE_CODE} takes two days.")
+    rows = [
+        vectors.ChunkRow(
+            content=text,
+            embedding=fake.embeddings.embed_query(text),
+            source_id=source,
+            item_id=uuid.uuid4(),
+            kind="page",
+            title="Notes",
+        )
+        for text in texts
+    ]
+    async with runtime.db.transaction() as conn:
+        await vectors.insert_chunks(conn, table, ws.id, rows)
+    async with runtime.db.connection() as conn:
+        await conn.execute(sql.SQL("ANALYZE {t}").format(t=sql.Identifier(table)))
+        common = await vectors.common_lexemes(conn, table)
+        query = f"delivery {RARE_CODE}"
+        hits = await vectors.hybrid_search(
+            conn,
+            table,
+            workspace_id=ws.id,
+            source_ids=[source],
+            query_vector=fake.embeddings.embed_query("unrelated"),
+            keywords=vectors.keyword_query(query),
+            k=20,
+        )
+    assert "deliveri" in common and "qx-7731" not in common
+    keyword_hits = [h for h in hits if h.keyword_rank is not None]
+    assert [h.content for h in keyword_hits] == [texts[-1]]
+    assert len(hits) == 20  # the dense half still fills the list

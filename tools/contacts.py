@@ -37,10 +37,11 @@ GEO_FIELD_WEIGHTS: dict[str, float] = {
 }
 _MIN_SCORE = 0.02
 _OFF_TITLE = 0.7
-_MISMATCH = 0.3
+"""Weight of a concept found only in notes when the role or team names other concepts."""
+_MISMATCH = 0.35
+"""Below this place coverage a contact's region is somewhere else, not just wider."""
 _OTHER_TERRITORY = 0.6
 """Score factor for a contact whose region covers somewhere other than the place asked about."""
-"""Weight of a concept found only in notes when the role or team names other concepts."""
 _TOKEN = re.compile(r"[^\W_]+")
 _EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[a-z]{2,}", re.I)
 _MAILBOX = re.compile(r"\b([a-z][\w.+-]*)@", re.I)
@@ -191,7 +192,13 @@ def _keep(hits: ConceptHits, term: _Term, strength: float) -> None:
 
 def find_concepts(text: str, *, visitor: bool) -> ConceptHits:
     """Return the role concepts a text is about; `visitor` also uses how visitors phrase them."""
-    return _concepts_in_tokens(words(text), visitor=visitor)[0]
+    return dict(_cached_concepts(text, visitor))
+
+
+@lru_cache(maxsize=8192)
+def _cached_concepts(text: str, visitor: bool) -> tuple[tuple[str, tuple[float, str]], ...]:
+    # sheets repeat their teams, regions and titles on many rows
+    return tuple(_concepts_in_tokens(words(text), visitor=visitor)[0].items())
 
 
 def _concepts_in_tokens(
@@ -473,6 +480,7 @@ class ContactIndex:
         self._place_labels = frozenset({"region", *self._columns.places})
         self._postings: dict[str, dict[int, float]] = {}
         self._names: dict[str, list[tuple[int, str]]] = {}
+        self._name_shown: dict[str, str] = {}
         self._records = [self._record(i, c, cells[i]) for i, c in enumerate(self.contacts)]
         self._vocab = sorted(self._postings)
         self._prefixes: dict[str, list[str]] = {}
@@ -588,8 +596,18 @@ class ContactIndex:
 
     def _index_name(self, index: int, contact: ContactCandidate) -> tuple[str, ...]:
         vocab = vocabulary()
-        tokens = [t for t in words(contact.name or "") if t not in vocab.titles]
+        name = contact.name or ""
+        shown = {fold(w): w for w in _TOKEN.findall(name)}
+        tokens = [t for t in words(name) if t not in vocab.titles]
         parts = [t for t in tokens if t not in vocab.particles and len(t) > 1]
+        # "O'Brien", "Smith-Jones": also as one word, as visitors type them
+        for joined in re.findall(r"[^\W_]+(?:['’-][^\W_]+)+", name):
+            key = "".join(words(joined))
+            shown.setdefault(key, joined)
+            if key not in parts:
+                parts.append(key)
+        for token in parts:
+            self._name_shown.setdefault(token, shown.get(token, token))
         for position, token in enumerate(parts):
             role = "first" if position == 0 else ("last" if position == len(parts) - 1 else "mid")
             if len(parts) == 1:
@@ -599,8 +617,9 @@ class ContactIndex:
 
     # -- analysing a message ---------------------------------------------------------------
     def _analyse(self, text: str) -> _Query:
-        if text in self._cache:
-            return self._cache[text]
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
         raw = [m.group(0) for m in _TOKEN.finditer(text)]
         starts = _sentence_starts(text)
         query = _Query(text, [fold(t) for t in raw], raw, starts)
@@ -609,8 +628,11 @@ class ContactIndex:
         self._find_places(query, consumed)
         self._find_languages(query)
         self._find_names(query, consumed)
+        self._find_misspelt_places(query, consumed)
         self._find_topic(query, consumed)
         query.cue = _cue_strength(query.tokens)
+        if any(w >= LANGUAGE_WEIGHTS["explicit"] for _, w, _ in query.languages):
+            query.cue = max(query.cue, 0.6)  # "support in Arabic?" asks for a speaker
         if len(self._cache) > 256:
             self._cache.clear()
         self._cache[text] = query
@@ -648,6 +670,20 @@ class ContactIndex:
             if mention.via != "demonym":
                 consumed.update(covered)
 
+    def _find_misspelt_places(self, query: _Query, consumed: set[int]) -> None:
+        """Read words that are no known word but one typo from a place ("amsterdm")."""
+        vocab = vocabulary()
+        for i, token in enumerate(query.tokens):
+            if (i in consumed or token in STOPWORDS or token in vocab.generic
+                    or token in vocab.concept_words or stem(token) in self._postings):
+                continue
+            name = geo.nearest_name(token) if len(token) >= 7 else None
+            places = geo.cell_places(name, self._context) if name else []
+            for place in places:
+                query.places.append((place, 0.8, f"{query.raw[i]}≈{place.name}"))
+            if places:
+                consumed.add(i)
+
     def _find_languages(self, query: _Query) -> None:
         seen: set[str] = set()
         spans = _token_offsets(query.text)
@@ -679,7 +715,7 @@ class ContactIndex:
                     continue
                 best = per_contact.setdefault(index, {})
                 if quality > best.get(role, (0.0, ""))[0]:
-                    best[role] = (quality, f"{query.raw[i]}→{shown}")
+                    best[role] = (quality, f"{query.raw[i]}→{self._name_shown[shown]}")
         for index, roles in per_contact.items():
             query.names[index] = _name_score(roles)
         strong = {i for i, t in enumerate(query.tokens)
@@ -724,16 +760,19 @@ class ContactIndex:
 
     def _find_topic(self, query: _Query, consumed: set[int]) -> None:
         vocab = vocabulary()
-        free = [t if i not in consumed else "" for i, t in enumerate(query.tokens)]
+        # "in charge of", "get in touch": how to reach someone, not what about
+        asking = _cue_positions(query.tokens)
+        free = [t if i not in consumed and i not in asking else ""
+                for i, t in enumerate(query.tokens)]
         hits, used, _ = _concepts_in_tokens(free, visitor=True, fuzzy=True)
         query.concepts = {c: h for c, h in hits.items() if c not in vocab.fallback}
         content = [i for i, t in enumerate(query.tokens)
                    if t not in STOPWORDS and t not in vocab.generic and len(t) > 1]
         query.content = len(content)
-        explained = set(consumed) | used | query.language_tokens
+        explained = set(consumed) | used | query.language_tokens | asking
         for i in content:
             # words a concept already stands for are not counted twice
-            if i in consumed or i in used or query.tokens[i] in _CUE_WORDS:
+            if i in explained or query.tokens[i] in _CUE_WORDS:
                 continue
             matched = self._lexical(query.tokens[i])
             if matched is not None:
@@ -975,7 +1014,8 @@ class ContactIndex:
         for asked, _, shown in q.places:
             best = max(record.places, default=None,
                        key=lambda p: geo.coverage(asked, p[0]) * p[1])
-            if best is not None and geo.coverage(asked, best[0]) > 0:
+            if best is not None and (geo.coverage(asked, best[0]) >= _MISMATCH
+                                     or best[0].kind == "global"):
                 _explain_add(matched, best[2], f"{shown}→{best[3]}")
 
     @staticmethod
@@ -1027,6 +1067,21 @@ def _cue_strength(tokens: Sequence[str]) -> float:
         return 0.0
     found.sort(reverse=True)
     return min(1.0, found[0] + 0.2 * sum(found[1:3]))
+
+
+def _cue_positions(tokens: Sequence[str]) -> set[int]:
+    """Return the positions of multi-word cue phrases ("in charge of", "talk to")."""
+    vocab = vocabulary()
+    found: set[int] = set()
+    for cues in (vocab.strong_cues, vocab.weak_cues):
+        for cue in cues:
+            n = len(cue)
+            if n < 2:
+                continue
+            for i in range(len(tokens) - n + 1):
+                if tuple(tokens[i : i + n]) == cue:
+                    found.update(range(i, i + n))
+    return found
 
 
 def _contains_sequence(tokens: Sequence[str], cue: tuple[str, ...]) -> bool:

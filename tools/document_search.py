@@ -57,8 +57,11 @@ async def rank_documents(
     q_stems = [s for s in query_stems(query) if s not in GENERIC_DOCUMENT_WORDS] or query_stems(query)
     ranked = []
     for doc in catalog:
-        title_stems = content_stems(doc["title"])
-        name = overlap(q_stems, title_stems)
+        title_stems = [t for t in content_stems(doc["title"]) if t not in GENERIC_DOCUMENT_WORDS]
+        # How much of the request is the title, and how much of the title's head is asked for.
+        name = 0.5 * overlap(q_stems, title_stems) + 0.5 * (
+            overlap(title_stems[:3], q_stems) if title_stems else 0.0
+        )
         described = overlap(q_stems, content_stems(doc["summary"] + " " + " ".join(doc["tags"])))
         similarity = sims.get(doc["id"], 0.0)
         score = 0.55 * similarity + 0.45 * name + 0.15 * described

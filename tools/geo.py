@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 DATA_FILE = Path(__file__).parent / "data" / "geo.yaml"
 
@@ -68,23 +70,32 @@ _ENGLISH = frozenset(
 )
 
 
-# Frequent function words of other languages: only a message with one of them (or with
-# letters outside ASCII) is worth the detector's few milliseconds.
-_FOREIGN_HINTS = frozenset(
-    # de
-    "ich und der die das ist nicht mit für fur wer wie was ein eine mein meine bei auch "
-    # nl
-    "het een niet voor van wij jullie mijn ook zijn hoe wat "
-    # fr
-    "je les est pas pour avec vous nous une qui quoi mon votre bonjour des "
-    # es / pt / it
-    "que con los las para por una quien quién como cómo hola usted ustedes nosotros "
-    "você voce vocês voces com não nao uma quem olá ola obrigado minha meu "
-    "che non per sono una chi come ciao della "
-    # nordic / pl
-    "och att det jeg jag ikke inte med har hvem vem hej hvordan "
-    "nie jest czy dla jak się sie".split()
-)
+# Frequent function words of other languages. A message with two or more of one language's
+# words, and more than of any other, is taken as that language without the detector; one
+# with none of them (and plain ASCII) is not worth the detector's few milliseconds.
+_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(text.split())
+    for lang, text in {
+        "de": "ich und der die das ist nicht mit für fur wer wie was ein eine mein meine bei "
+              "auch sie ihr ihre den dem zu kann können konnen möchte mochte gibt es brauche "
+              "jemand jemanden sprechen",
+        "nl": "het een niet voor van wij jullie mijn ook zijn hoe wat wie kan ik de je naar "
+              "nodig iemand spreken wil",
+        "fr": "je les est pas pour avec vous nous une qui quoi mon votre bonjour des le la "
+              "suis peux puis besoin quelqu'un parler veux un",
+        "es": "que con los las para por una quien quién como cómo hola usted ustedes el "
+              "del mi hay puedo es está esta necesito quiero hablar alguien un",
+        "pt": "que com não nao uma quem olá ola obrigado minha meu você voce vocês voces "
+              "para posso do da os as é tem preciso quero falar alguém alguem",
+        "it": "che non per sono una chi come ciao della il di posso mio mia bisogno voglio "
+              "parlare qualcuno un",
+        "sv": "och att det jag inte med har vem hej hur är",
+        "no": "og at det jeg ikke med har hvem hei hvordan er",
+        "da": "og at det jeg ikke med har hvem hej hvordan er",
+        "pl": "nie jest czy dla jak się sie kto mogę moge",
+    }.items()
+}
+_ALL_FUNCTION_WORDS = frozenset().union(*_FUNCTION_WORDS.values())
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,8 @@ class _Alias:
 @dataclass
 class _Gazetteer:
     places: dict[str, Place] = field(default_factory=dict)
+    plain_names: list[str] = field(default_factory=list)
+    """One-word names of six letters or more that are no common word (for typo lookup)."""
     aliases: dict[tuple[str, ...], list[_Alias]] = field(default_factory=dict)
     languages: dict[str, Language] = field(default_factory=dict)
     language_aliases: dict[tuple[str, ...], list[tuple[str, str]]] = field(default_factory=dict)
@@ -165,6 +178,7 @@ class _Token:
 
 
 # -- text helpers --------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case, transliterate (ł → l, ß → ss) and strip diacritics."""
     text = text.translate(_TRANSLIT).lower()
@@ -274,8 +288,8 @@ def _load_groups(gaz: _Gazetteer, block: str) -> None:
     raw: dict[str, tuple[str, list[str], list[str]]] = {}
     for line in _lines(block):
         head, _, members = line.partition(":")
-        key, tier, names = head.split(" ", 2)
-        raw[key] = (tier, names.split("|"), members.split())
+        key, tier, alias_text = head.split(" ", 2)
+        raw[key] = (tier, alias_text.split("|"), members.split())
     for key, (tier, names, _) in raw.items():
         atoms = _expand_members(key, raw)
         kind: Kind = "global" if tier == "global" else "group"
@@ -318,6 +332,10 @@ def _gazetteer() -> _Gazetteer:
     _load_cities(gaz, data["cities"])
     _load_groups(gaz, data["groups"])
     _index_groups(gaz)
+    gaz.plain_names = sorted(
+        key[0] for key, aliases in gaz.aliases.items()
+        if len(key) == 1 and len(key[0]) >= 6 and not any(a.flags for a in aliases)
+    )
     return gaz
 
 
@@ -354,6 +372,21 @@ def resolve(text: str, *, lenient: bool = False, context: Collection[str] = ()) 
     for mention in mentions(text, lenient=lenient, context=context):
         seen.setdefault(mention.place.key, mention.place)
     return list(seen.values())
+
+
+def nearest_name(word: str) -> str | None:
+    """Return the place name a misspelt word most likely meant ("amsterdm" → "amsterdam").
+
+    Only one-word names of six letters or more that are not also common words are offered,
+    within one edit (two from nine letters on).
+    """
+    folded = fold(word)
+    if len(folded) < 6 or not folded.isalpha():
+        return None
+    limit = 2 if len(folded) >= 9 else 1
+    found = process.extractOne(folded, _gazetteer().plain_names, scorer=OSA.distance,
+                               score_cutoff=limit)
+    return str(found[0]) if found is not None and found[1] > 0 else None
 
 
 def place(key: str) -> Place | None:
@@ -541,16 +574,20 @@ def _cover_keys(asked_key: str, cell_key: str) -> float:
 def cover(asked: Place, cell: Place) -> float:
     """Score how well a contact responsible for `cell` covers the place the visitor named.
 
-    Same place or a country containing it 1.0; a subdivision containing it 0.95; a group
-    containing it 0.85 (DACH) / 0.75 (LATAM) / 0.5 (EMEA); global 0.3. A visitor naming a
-    wider place than the cell gets 0.5–0.85; neighbours (same state, country, group) 0.1–0.6.
+    Same place, or a state containing it, 1.0; a country containing a city or state 0.95;
+    a group containing it 0.85 (DACH) / 0.75 (LATAM) / 0.5 (EMEA); global 0.3. A visitor
+    naming a wider place than the cell gets 0.5–0.85; neighbours (same state, same country,
+    same group) 0.1–0.6, but a cell naming another state of the same country 0.3.
     """
     if asked.key == cell.key:
         return 1.0
     if cell.kind == "global" or asked.kind == "global":
         return TIERS["global"]
     if _contains(cell, asked):
-        return {"country": 1.0, "subdivision": 0.95}.get(cell.kind, cell.tier)
+        # the narrowest cell wins: Texas covers Houston better than the United States does
+        if cell.kind == "country":
+            return 1.0 if asked.kind == "country" else 0.95
+        return 1.0 if cell.kind == "subdivision" else cell.tier
     if _contains(asked, cell):
         return _wider_ask(asked)
     return _neighbour(asked, cell)
@@ -567,18 +604,18 @@ def _neighbour(asked: Place, cell: Place) -> float:
         if asked.atoms & cell.atoms and "-" in next(iter(asked.atoms)):
             return 0.6  # same state or province
         if asked.countries == cell.countries and len(asked.countries) == 1:
-            return 0.5
-    shared = _smallest_shared_group(asked.countries | cell.countries)
+            other_state = cell.kind == "subdivision" and all("-" in a for a in asked.atoms)
+            return 0.3 if other_state else 0.5  # a cell naming another state: other territory
+    shared = _smallest_shared_group(asked, cell)
     return 0.4 * shared.tier if shared else 0.0
 
 
-def _smallest_shared_group(countries: frozenset[str]) -> Place | None:
-    if not countries:
+def _smallest_shared_group(a: Place, b: Place) -> Place | None:
+    if not a.countries:
         return None
     gaz = _gazetteer()
-    first = next(iter(countries))
-    for group in gaz.groups_of_country.get(first, []):
-        if countries <= group.countries:
+    for group in gaz.groups_of_country.get(next(iter(a.countries)), []):
+        if _contains(group, a) and _contains(group, b):
             return group
     return None
 
@@ -687,9 +724,15 @@ def detect_language(text: str) -> str | None:
     words = [t.folded for t in _tokens(text) if t.folded.isalpha()]
     if len(words) < 4:
         return None
-    if sum(w in _ENGLISH for w in words) / len(words) >= 0.25:
+    lowered = [t.text.lower() for t in _tokens(text)]
+    votes = sorted(((sum(w in fw for w in lowered), lang) for lang, fw in _FUNCTION_WORDS.items()),
+                   reverse=True)
+    english = sum(w in _ENGLISH for w in words)
+    if english / len(words) >= 0.25 and (english > votes[0][0] or votes[0][0] < 2):
         return "en"
-    if text.isascii() and not _FOREIGN_HINTS.intersection(t.lower() for t in text.split()):
+    if votes[0][0] >= 2 and votes[0][0] > votes[1][0]:
+        return votes[0][1]
+    if text.isascii() and not _ALL_FUNCTION_WORDS.intersection(lowered):
         return None
     return _langdetect(text)
 

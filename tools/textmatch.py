@@ -75,6 +75,17 @@ def content_stems(text: str) -> list[str]:
     return list(seen)
 
 
+_HOW_MUCH = re.compile(r"\bhow (much|expensive|pricey)\b|\bwhat (do|does|will) (it|they|that|this) (cost|run)\b")
+
+
+def question_concepts(question: str) -> set[str]:
+    """Return the concepts a question asks about ("how much is it?" asks for a price)."""
+    found = concepts(content_stems(question))
+    if _HOW_MUCH.search(fold(question)) and not found - {"price", "time"}:
+        found.add("price")
+    return found
+
+
 def concepts(stems: Iterable[str]) -> set[str]:
     """Return the concept groups the stems belong to (a stem may prefix-match a group word)."""
     found = set()
@@ -102,6 +113,7 @@ def overlap(query_stems: Sequence[str], text_stems: Iterable[str]) -> float:
     return hit / len(query_stems)
 
 
+_MONEY = re.compile(r"[€$£¥]\s?\d|\d\s?(?:eur|usd|gbp|chf|sek|nok|dkk|pln)\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(€$£])|\n+")
 
 
@@ -129,12 +141,15 @@ def best_sentences(
 ) -> list[Snippet]:
     """Return the passage's sentences that best answer the question, in passage order."""
     q_stems = content_stems(question)
-    q_concepts = concepts(q_stems)
+    q_concepts = question_concepts(question)
     scored: list[Snippet] = []
     for position, unit in enumerate(split_units(passage)):
         u_stems = content_stems(unit)
         score = overlap(q_stems, u_stems)
-        shared = q_concepts & concepts(u_stems)
+        u_concepts = concepts(u_stems)
+        if _MONEY.search(unit):
+            u_concepts.add("price")
+        shared = q_concepts & u_concepts
         if shared:
             score += 0.35 * len(shared)
         if "|" in unit and shared:

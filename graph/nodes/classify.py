@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -11,10 +12,18 @@ from langgraph.runtime import Runtime
 
 from graph import lead as lead_rules
 from graph import model as model_calls
-from graph.classifier import ExemplarIndex, Signals, decide, greeting_kind, knowledge_evidence
+from graph.classifier import (
+    ExemplarIndex,
+    Signals,
+    decide,
+    detailed_evidence,
+    greeting_kind,
+    knowledge_evidence,
+    signals_dump,
+)
 from graph.context import Context
 from graph.followup import is_followup, resolve_query
-from graph.knowledge import catalog, probe
+from graph.knowledge import catalog, probe, vocabulary_coverage
 from graph.state import Classification, Message, TurnState
 from signpost.protocol import INTENT_TOOL
 from tools.textmatch import content_stems
@@ -45,14 +54,18 @@ async def classify_intent(
     message = (state.get("message") or "").strip()
     focus = state.get("focus")
     names = await catalog(ctx, bot)
-    followup = is_followup(message, focus, names.names)
-    query = resolve_query(message, focus, followup)
+    extracted = lead_rules.extract_lead(message)
+    # The visitor's own email/phone are not a search topic (and would match contact rows).
+    topic = _without_contact_details(message, extracted)
+    followup = is_followup(topic, focus, names.names)
+    query = resolve_query(topic, focus, followup)
     embeddings = ctx.services.space.embeddings
     exemplars = await ExemplarIndex.aget(embeddings)
     message_vector = await embeddings.aembed_query(message)
     query_vector = message_vector if query == message else await embeddings.aembed_query(query)
-    probes = await probe(ctx, bot, query, query_vector)
-    extracted = lead_rules.extract_lead(message)
+    probes, coverage = await asyncio.gather(
+        probe(ctx, bot, query, query_vector), vocabulary_coverage(ctx, bot, topic)
+    )
     previous = next((m["intent"] for m in reversed(history) if m["role"] == "user"), None)
     signals = Signals(
         exemplar=exemplars.scores(message_vector),
@@ -67,6 +80,8 @@ async def classify_intent(
         bypass=lead_rules.looks_like_gate_bypass(message),
         followup=followup,
         previous_intent=previous,
+        coverage=coverage,
+        evidence=detailed_evidence(probes),
     )
     classification = decide(signals)
     if ctx.model.enabled and ctx.services.models is not None:
@@ -79,9 +94,22 @@ async def classify_intent(
         "query_vector": query_vector,
         "probes": probes,
         "classification": classification.model_dump()
-        | {"signals": {"exemplar": signals.exemplar, "knowledge": signals.knowledge}},
+        | {"signals": signals_dump(signals)},
         "history": [_user_message(message, classification.intent, turn_id)],
     }
+
+
+def _without_contact_details(message: str, extracted: lead_rules.ExtractedLead) -> str:
+    text = message
+    for value in (*extracted.emails, *_raw_phones(message)):
+        text = text.replace(value, " ")
+    return " ".join(text.split()) or message
+
+
+def _raw_phones(message: str) -> list[str]:
+    import re
+
+    return re.findall(r"\+?\d[\d ()./-]{6,}\d", message)
 
 
 def _user_message(content: str, intent: str, turn_id: str) -> Message:

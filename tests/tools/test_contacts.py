@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,21 +22,72 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # A third company, written here, with other headers (split names, Country + City, a free-text
 # "Responsibilities" column): a bike maker with dealers and workshops.
-BIKES_CSV = """\
-First Name,Last Name,Title,Team,Country,City,Languages spoken,Responsibilities,Staff no.
-Marta,Kowalczyk,Export Sales Manager,Sales,Poland,Kraków,Polish; English; German,Dealer sales in Central and Eastern Europe,1001
-Tomás,Oliveira,Sales Representative,Sales,Portugal,Porto,Portuguese; Spanish; English,Bike shops and rental fleets in Spain and Portugal,1002
-Greta,Lindqvist,Key Account Manager,Sales,Sweden,Gothenburg,Swedish; English,Corporate bike leasing across Scandinavia,1003
-Chris,Ng,Customer Service Lead,Customer Care,United Kingdom,Bristol,English; Cantonese,"Orders, deliveries, returns",1004
-Ahmed,Haddad,Workshop Technician,Service,Germany,Cologne,German; Arabic; English,"Repairs, servicing, e-bike motor diagnostics",1005
-Julia,Brandt,Head of Marketing,Marketing,Germany,Cologne,German; English,"Sponsorships, influencer collaborations, events",1006
-Sam,Okoro,Accounts Receivable,Finance,Netherlands,Amsterdam,Dutch; English,"Dealer invoices, payment terms, credit limits",1007
-Laura,Giménez,Talent Partner,People,Spain,Valencia,Spanish; Catalan; English,Open jobs and internships,1008
-Nikolai,Petrov,Supply Chain Manager,Operations,Czech Republic,Brno,Czech; Russian; English,"Component suppliers, frame sourcing",1009
-Emily,Carter,Warranty Specialist,Customer Care,United States,Denver,English,Frame warranty claims in North America,1010
-Kenji,Sato,Distributor Manager Asia,Sales,Japan,Osaka,Japanese; English,"Distributors in Japan, Korea and Taiwan",1011
-Customer,Hotline,General enquiries,Customer Care,Global,,English,Anything else: we route it,1012
-"""
+BIKES_HEADER = ("First Name", "Last Name", "Title", "Team", "Country", "City",
+                "Languages spoken", "Responsibilities", "Staff no.")
+BIKES_ROWS = [
+    ("Marta", "Kowalczyk", "Export Sales Manager", "Sales", "Poland", "Kraków",
+     "Polish; English; German", "Dealer sales in Central and Eastern Europe", "1001"),
+    ("Tomás", "Oliveira", "Sales Representative", "Sales", "Portugal", "Porto",
+     "Portuguese; Spanish; English", "Bike shops and rental fleets in Spain and Portugal",
+     "1002"),
+    ("Greta", "Lindqvist", "Key Account Manager", "Sales", "Sweden", "Gothenburg",
+     "Swedish; English", "Corporate bike leasing across Scandinavia", "1003"),
+    ("Chris", "Ng", "Customer Service Lead", "Customer Care", "United Kingdom", "Bristol",
+     "English; Cantonese", "Orders, deliveries, returns", "1004"),
+    ("Ahmed", "Haddad", "Workshop Technician", "Service", "Germany", "Cologne",
+     "German; Arabic; English", "Repairs, servicing, e-bike motor diagnostics", "1005"),
+    ("Julia", "Brandt", "Head of Marketing", "Marketing", "Germany", "Cologne",
+     "German; English", "Sponsorships, influencer collaborations, events", "1006"),
+    ("Sam", "Okoro", "Accounts Receivable", "Finance", "Netherlands", "Amsterdam",
+     "Dutch; English", "Dealer invoices, payment terms, credit limits", "1007"),
+    ("Laura", "Giménez", "Talent Partner", "People", "Spain", "Valencia",
+     "Spanish; Catalan; English", "Open jobs and internships", "1008"),
+    ("Nikolai", "Petrov", "Supply Chain Manager", "Operations", "Czech Republic", "Brno",
+     "Czech; Russian; English", "Component suppliers, frame sourcing", "1009"),
+    ("Emily", "Carter", "Warranty Specialist", "Customer Care", "United States", "Denver",
+     "English", "Frame warranty claims in North America", "1010"),
+    ("Kenji", "Sato", "Distributor Manager Asia", "Sales", "Japan", "Osaka",
+     "Japanese; English", "Distributors in Japan, Korea and Taiwan", "1011"),
+    ("Customer", "Hotline", "General enquiries", "Customer Care", "Global", "",
+     "English", "Anything else: we route it", "1012"),
+]
+
+
+# A fourth: a pump manufacturer whose territories are US states and regions.
+PUMPS_HEADER = ("Contact", "Role", "Business Unit", "Sales Territory", "Email", "Speaks",
+                "Focus")
+PUMPS_ROWS = [
+    ("Dana Whitaker", "Regional Sales Manager", "Industrial Pumps", "Texas, Oklahoma, Louisiana",
+     "dana@pumps.example", "English; Spanish", "Oil & gas and municipal water"),
+    ("Kevin O'Brien", "Regional Sales Manager", "Industrial Pumps", "New England",
+     "kevin@pumps.example", "English", "Food processing and breweries"),
+    ("Sofia Marino", "Sales Engineer", "Industrial Pumps", "California", "sofia@pumps.example",
+     "English; Italian", "Irrigation and wineries"),
+    ("Raj Patel", "Channel Manager", "Distribution", "United States", "raj@pumps.example",
+     "English; Gujarati", "Distributor onboarding and co-op marketing"),
+    ("Marie Tremblay", "Sales Manager Canada", "Industrial Pumps", "Canada",
+     "marie@pumps.example", "French; English", "Quebec and Ontario accounts"),
+    ("Luis Herrera", "Export Manager", "International", "Latin America", "luis@pumps.example",
+     "Spanish; English; Portuguese", "Mexico and South America distributors"),
+    ("Greg Hall", "Field Service Technician", "Service", "Midwest", "service@pumps.example",
+     "English", "Repairs, commissioning, preventive maintenance"),
+    ("Tina Brooks", "Parts & Orders", "Customer Service", "United States",
+     "orders@pumps.example", "English", "Spare parts, order status, RMAs"),
+    ("Alan Cho", "Applications Engineer", "Engineering", "Global", "engineering@pumps.example",
+     "English; Korean", "Pump sizing, curves, material selection"),
+    ("Beth Ramos", "Accounts Payable", "Finance", "Global", "ap@pumps.example",
+     "English; Spanish", "Vendor payments and W-9 forms"),
+]
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *rows])
+    return out.getvalue().encode()
+
+
+def bikes_csv() -> bytes:
+    return to_csv(BIKES_HEADER, BIKES_ROWS)
 
 
 def candidate(record: ContactRecord, prefix: str) -> ContactCandidate:
@@ -62,7 +116,8 @@ def indexes() -> dict[str, ContactIndex]:
         "vets": ContactIndex(
             load((ROOT / "tests" / "fixtures" / "company_b" / "contacts.csv").read_bytes(), "b")
         ),
-        "bikes": ContactIndex(load(BIKES_CSV.encode(), "c")),
+        "bikes": ContactIndex(load(bikes_csv(), "c")),
+        "pumps": ContactIndex(load(to_csv(PUMPS_HEADER, PUMPS_ROWS), "d")),
     }
 
 
@@ -148,6 +203,17 @@ CASES = [
     Case("bikes", "dealer in warsaw here, who is our sales contact", ("Marta Kowalczyk",)),
     Case("bikes", "kenji sato", ("Kenji Sato",)),
     Case("bikes", "tomas oliveira", ("Tomás Oliveira",)),
+    # -- the pump maker (US states and regions as territories) ----------------------------------
+    Case("pumps", "who's the rep for houston", ("Dana Whitaker",)),
+    Case("pumps", "we run a brewery in vermont and need a new pump", ("Kevin O'Brien",)),
+    Case("pumps", "need a technician to service our pump in ohio", ("Greg Hall",)),
+    Case("pumps", "help me size a pump for 200 gpm", ("Alan Cho",)),
+    Case("pumps", "necesito un vendedor en monterrey", ("Luis Herrera",)),
+    Case("pumps", "is kevin obrien available", ("Kevin O'Brien",)),
+    Case("pumps", "where's my spare parts order", ("Tina Brooks",)),
+    Case("pumps", "we'd like to become a distributor, based in chicago", ("Raj Patel",)),
+    Case("pumps", "you still haven't paid our invoice", ("Beth Ramos",)),
+    Case("pumps", "quote for a winery irrigation system near sacramento", ("Sofia Marino",)),
 ]
 
 
@@ -254,7 +320,7 @@ def test_unrelated_message_returns_nobody(indexes: dict[str, ContactIndex]):
     assert indexes["bikes"].search("what's the weather like") == []
 
 
-# -- geo ---------------------------------------------------------------------------------------------
+# -- geo -------------------------------------------------------------------------------------
 def keys(text: str, **kwargs: object) -> list[str]:
     return [p.key for p in geo.resolve(text, **kwargs)]  # type: ignore[arg-type]
 
@@ -309,7 +375,8 @@ def test_ambiguous_city_follows_context():
 
 
 @pytest.mark.parametrize(("asked", "cell", "low", "high"), [
-    ("Munich", "Germany", 1.0, 1.0),
+    ("Germany", "Germany", 1.0, 1.0),
+    ("Munich", "Germany", 0.95, 0.95),
     ("Munich", "DACH", 0.8, 0.9),
     ("Munich", "Central Europe", 0.7, 0.8),
     ("Munich", "EMEA", 0.45, 0.55),
@@ -322,7 +389,10 @@ def test_ambiguous_city_follows_context():
     ("Munich", "APAC", 0.0, 0.0),
     ("Germany", "Munich", 0.8, 0.9),
     ("Leeds", "UK & Ireland", 0.8, 0.9),
-    ("Leeds", "United Kingdom", 1.0, 1.0),
+    ("Leeds", "United Kingdom", 0.95, 0.95),
+    ("Houston", "Texas", 1.0, 1.0),
+    ("Houston", "California", 0.25, 0.35),
+    ("Texas", "Dallas", 0.8, 0.9),
     ("Australia", "APAC", 0.45, 0.55),
     ("Australia", "ANZ", 0.8, 0.9),
     ("Norway", "Nordics", 0.8, 0.9),
