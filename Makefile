@@ -25,8 +25,17 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 run: install ## Start the API on the embedded Postgres, seed the demo bot, print the URLs
 	$(BIN)/signpost serve --seed-demo
 
-test: install ## Run the test suite (real Postgres, Redis, server processes)
+# The pass rate the demo suite reaches; `make test` fails below it (or on any gate violation).
+EVAL_MIN_PASS_RATE ?= 0.80
+
+test: install ## Run the test suite (real Postgres, Redis, server processes) and the eval gate
 	$(BIN)/python -m pytest
+	@mkdir -p out
+	@tmp=$$(mktemp -d /tmp/signpost-eval-XXXXXX) && \
+	  SIGNPOST_DATA_DIR=$$tmp $(BIN)/signpost eval run evals/suites/demo.yaml \
+	    --report out/eval-demo.json --html out/eval-demo.html \
+	    --min-pass-rate $(EVAL_MIN_PASS_RATE) --max-gate-violations 0; \
+	  status=$$?; rm -rf $$tmp; exit $$status
 
 lint: install ## Ruff and mypy
 	$(BIN)/ruff check .

@@ -14,7 +14,13 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api.controllers.chatbots import ChatbotController
+from api.controllers.conversations import (
+    ConversationController,
+    LeadController,
+    PreviewController,
+)
 from api.controllers.documents import download_document
+from api.controllers.widget import WidgetController
 from api.controllers.sources import JobController, SourceController
 from api.controllers.system import healthz, public_icon, readyz
 from api.deps import provide_conn, provide_runtime, provide_workspace_id
@@ -47,7 +53,8 @@ def create_app(
         state=State({"runtime": runtime} if runtime is not None else {}),
         route_handlers=[
             healthz, readyz, public_icon, download_document,
-            ChatbotController, SourceController, JobController,
+            ChatbotController, SourceController, JobController, WidgetController,
+            PreviewController, ConversationController, LeadController,
         ],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),

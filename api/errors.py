@@ -42,14 +42,27 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "details": details}
 
 
-def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+def _response(
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    request: Request[Any, Any, Any] | None = None,
+) -> Response:
+    headers = dict(headers or {})
+    origin = getattr(request.state, "cors_origin", None) if request is not None else None
+    if origin:
+        # An allowed widget origin must be able to read the error (e.g. 429, 422).
+        headers |= {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                    "Access-Control-Expose-Headers": "Retry-After"}
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def app_error_handler(_: Request, exc: AppError) -> Response:
+def app_error_handler(request: Request, exc: AppError) -> Response:
     """Render a service error."""
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return _response(exc.status_code, error_body(exc.code, exc.message, exc.details), headers)
+    return _response(
+        exc.status_code, error_body(exc.code, exc.message, exc.details), headers, request
+    )
 
 
 def _validation_details(extra: Any) -> list[dict[str, Any]]:
@@ -70,15 +83,16 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
         message = "invalid request — " + "; ".join(parts)
     else:
         message = detail or "invalid request"
-    return _response(422, error_body("validation_error", message, details or None))
+    return _response(422, error_body("validation_error", message, details or None), None, request)
 
 
-def http_error_handler(_: Request, exc: HTTPException) -> Response:
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
     """Render framework HTTP errors (404 route, 405, 413 body size…) in the one shape."""
     status = exc.status_code
     if isinstance(exc.__cause__, SerializationException | msgspec.DecodeError):
         return _response(
-            400, error_body("invalid_json", f"the body is not valid JSON: {exc.__cause__}")
+            400, error_body("invalid_json", f"the body is not valid JSON: {exc.__cause__}"),
+            None, request,
         )
     if isinstance(exc, NotFoundException):
         message = "not found"
@@ -89,7 +103,7 @@ def http_error_handler(_: Request, exc: HTTPException) -> Response:
     if status == 413:
         message = "the request body is larger than allowed"
     headers = dict(exc.headers or {})
-    return _response(status, error_body(_HTTP_CODES.get(status, "error"), message), headers)
+    return _response(status, error_body(_HTTP_CODES.get(status, "error"), message), headers, request)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

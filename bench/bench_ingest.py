@@ -646,11 +646,11 @@ async def run(args: argparse.Namespace, base: Path) -> dict[str, Any]:
             embedding_model=None,
             _env_file=None,  # type: ignore[call-arg]
         )
+        start = time.perf_counter()
         runtime = await Runtime.start(settings, dsn=dsn)
         try:
-            start = time.perf_counter()
             await asyncio.to_thread(runtime.space.embeddings.warm_up)
-            warm_s = time.perf_counter() - start
+            warm_s = time.perf_counter() - start  # migrations, model load, turn engine
             sync, _ = await bench_sync(runtime, base, args.pages)
             query = await bench_queries(runtime, args.chunks, args.queries)
         finally:
@@ -658,7 +658,7 @@ async def run(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     finally:
         server.stop()
     figures = {
-        "model_load_s": round(warm_s, 2),
+        "runtime_start_s": round(warm_s, 2),
         **sync,
         **{f"hybrid_{k}": v for k, v in query.items()},
     }

@@ -382,9 +382,16 @@ async def run_case(
 async def _cleanup(runtime: Any, workspace_id: uuid.UUID, source_ids: list[uuid.UUID]) -> None:
     """Delete the eval workspace: its sources (chunks, stored files), then the rest by cascade."""
     from services import sources as source_service
+    from services.retention import delete_threads
     from store import workspaces
 
     try:
+        async with runtime.db.connection() as conn:
+            cur = await conn.execute(
+                "SELECT thread_id FROM conversations WHERE workspace_id = %s", (workspace_id,)
+            )
+            threads = [row["thread_id"] for row in await cur.fetchall()]
+        await delete_threads(runtime, threads)  # checkpoints are not covered by the cascade
         async with runtime.db.transaction() as conn:
             for sid in source_ids:
                 try:

@@ -12,6 +12,8 @@ from typing import Any
 
 from celery import Celery, signals
 
+from services.retention import MAINTENANCE_INTERVAL_S
+
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "signpost"
@@ -29,7 +31,7 @@ async def runtime_from_environment() -> Any:
     from signpost.runtime import Runtime
     from signpost.settings import get_settings
 
-    return await Runtime.start(get_settings(), jobs=False)
+    return await Runtime.start(get_settings(), jobs=False, turns=False)
 
 
 class WorkerState:
@@ -113,6 +115,21 @@ def create_celery(
         name="signpost.run_job", bind=True, acks_late=True, max_retries=MAX_RETRIES,
         shared=False,
     )(run_job_task)
+
+    def maintenance_task() -> dict[str, int]:
+        from services.retention import run_maintenance
+
+        loop, runtime = app.worker_state.ensure()
+        return loop.run_until_complete(run_maintenance(runtime))
+
+    app.task(name="signpost.maintenance", shared=False, ignore_result=True)(maintenance_task)
+    app.conf.beat_schedule = {
+        "signpost-maintenance": {
+            "task": "signpost.maintenance",
+            "schedule": MAINTENANCE_INTERVAL_S,
+            "options": {"queue": queue},
+        }
+    }
     return app
 
 
@@ -150,9 +167,14 @@ def _run_job_task(
 
 
 def worker_main(
-    redis_url: str, *, concurrency: int = 1, loglevel: str = "INFO", queue: str = DEFAULT_QUEUE
+    redis_url: str,
+    *,
+    concurrency: int = 1,
+    loglevel: str = "INFO",
+    queue: str = DEFAULT_QUEUE,
+    beat: bool = True,
 ) -> None:
-    """Run a worker in this process (`signpost worker`)."""
+    """Run a worker in this process (`signpost worker`), with the periodic scheduler (beat)."""
     app = create_celery(redis_url, queue=queue)
 
     def close_runtime(**_: Any) -> None:
@@ -161,7 +183,17 @@ def worker_main(
     # Prefork children run the tasks; a solo worker runs them in the main process.
     signals.worker_process_shutdown.connect(close_runtime, weak=False)
     signals.worker_shutdown.connect(close_runtime, weak=False)
-    app.worker_main(
-        ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "-Q", queue,
-         "--without-gossip", "--without-mingle"]
-    )
+    args = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "-Q", queue,
+            "--without-gossip", "--without-mingle"]
+    if beat:
+        # Embedded beat: run it on one worker only (`signpost worker --no-beat` on the others).
+        args += ["--beat", "--schedule", str(_beat_schedule_file())]
+    app.worker_main(args)
+
+
+def _beat_schedule_file() -> Any:
+    from signpost.settings import get_settings
+
+    path = get_settings().data_dir / "celerybeat-schedule"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

@@ -150,13 +150,14 @@ class TurnEngine:
             await conversations.open_thread(conn, workspace_id, chatbot_id, new_id, mode)
             return new_id
 
-    async def stream(
+    async def begin(
         self, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, request: TurnRequest, mode: Mode
-    ) -> AsyncIterator[dict[str, Any]]:
-        """Yield protocol events: turn.started, intent, text.delta, ui.block, turn.completed.
+    ) -> TurnHandle:
+        """Validate, resolve the thread, store the user message and start the graph.
 
-        The graph runs in its own task: if the consumer goes away mid-stream the turn
-        still completes and is stored, so a reload shows it.
+        Everything that can be refused (bad input, another bot's thread) is refused here,
+        before a streaming response starts. The graph runs in its own task: if the
+        consumer goes away mid-stream the turn still completes and is stored.
         """
         request.validate()
         thread_id = await self._thread(workspace_id, chatbot_id, request.thread_id, mode)
@@ -175,10 +176,20 @@ class TurnEngine:
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-        while True:
-            event = await queue.get()
-            if event is None:
-                break
+        return TurnHandle(thread_id=thread_id, turn_id=turn_id, trace_id=trace_id, queue=queue)
+
+    async def stream(
+        self,
+        workspace_id: uuid.UUID,
+        chatbot_id: uuid.UUID,
+        request: TurnRequest,
+        mode: Mode,
+        *,
+        keepalive_s: float | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield protocol events: turn.started, intent, text.delta, ui.block, turn.completed."""
+        handle = await self.begin(workspace_id, chatbot_id, request, mode)
+        async for event in handle.events(keepalive_s=keepalive_s):
             yield event
 
     async def _run_graph(
@@ -252,6 +263,28 @@ class TurnEngine:
                 await asyncio.wait(self._background, timeout=10)
 
 
+@dataclass
+class TurnHandle:
+    """A started turn: its ids and the stream of its events."""
+
+    thread_id: str
+    turn_id: str
+    trace_id: str
+    queue: asyncio.Queue[dict[str, Any] | None]
+
+    async def events(self, *, keepalive_s: float | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Yield the turn's events; `keepalive` events fill silences longer than keepalive_s."""
+        while True:
+            try:
+                event = await asyncio.wait_for(self.queue.get(), keepalive_s)
+            except TimeoutError:
+                yield {"event": "keepalive", "data": None}
+                continue
+            if event is None:
+                return
+            yield event
+
+
 class TurnFailed(Exception):
     """A turn ended with an error event."""
 
@@ -280,4 +313,4 @@ async def run_turn(
     return await runtime.turns.run(workspace_id, chatbot_id, request, mode)
 
 
-__all__ = ["INTENT_TOOL", "TurnEngine", "TurnFailed", "TurnRequest", "run_turn"]
+__all__ = ["INTENT_TOOL", "TurnEngine", "TurnFailed", "TurnHandle", "TurnRequest", "run_turn"]

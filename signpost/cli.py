@@ -31,12 +31,13 @@ def run_with_runtime(
     dsn: str | None = None,
     *,
     jobs: bool = False,
+    turns: bool = False,
 ) -> T:
-    """Open a Runtime (with a job runner if asked), run `fn(runtime)`, close it."""
+    """Open a Runtime (with a job runner / turn engine if asked), run `fn(runtime)`, close it."""
     from signpost.runtime import Runtime
 
     async def main() -> T:
-        runtime = await Runtime.start(settings, dsn=dsn, jobs=jobs)
+        runtime = await Runtime.start(settings, dsn=dsn, jobs=jobs, turns=turns)
         try:
             return await fn(runtime)
         finally:
@@ -155,7 +156,9 @@ def workspace_create(name: str) -> None:
 
 @main.command()
 @click.option("--concurrency", default=1, show_default=True, help="Jobs run in parallel.")
-def worker(concurrency: int) -> None:
+@click.option("--beat/--no-beat", default=True, show_default=True,
+              help="Also run the periodic scheduler (retention); run it on one worker only.")
+def worker(concurrency: int, beat: bool) -> None:
     """Run a Celery worker for background jobs (needs REDIS_URL)."""
     from ingestion.celery_app import worker_main
 
@@ -164,7 +167,7 @@ def worker(concurrency: int) -> None:
     if not settings.redis_url:
         click.echo("signpost: REDIS_URL is not set; without it jobs run inside `signpost serve`", err=True)
         sys.exit(2)
-    worker_main(settings.redis_url, concurrency=concurrency, loglevel=settings.log_level)
+    worker_main(settings.redis_url, concurrency=concurrency, loglevel=settings.log_level, beat=beat)
 
 
 @main.group()
@@ -357,6 +360,7 @@ def eval_run(
                 settings,
                 lambda rt: runner.run_suite(rt, suite, options=options, progress=progress),
                 jobs=True,
+                turns=True,
             )
     except runner.EvalAborted as exc:
         click.echo(f"signpost eval: aborted: {exc}", err=True)

@@ -29,13 +29,25 @@ class Runtime:
     jobs: JobRunner | None = None
     turns: Any = None
     """services.turns.TurnEngine: the compiled turn graph and its checkpointers."""
+    maintenance: Any = None
+    """services.retention.MaintenanceLoop when jobs run in-process."""
+    limiter: Any = None
+    """services.ratelimit.RateLimiter for the public widget."""
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     async def start(
-        cls, settings: Settings, *, dsn: str | None = None, jobs: bool = True
+        cls,
+        settings: Settings,
+        *,
+        dsn: str | None = None,
+        jobs: bool = True,
+        turns: bool = True,
     ) -> Runtime:
-        """Open the database, apply migrations, wire storage, embeddings and the job runner."""
+        """Open the database, apply migrations, wire storage, embeddings, turns and jobs.
+
+        Workers and CLI commands that never run a chat turn pass `turns=False`.
+        """
         db = await Database.open(settings, dsn=dsn)
         try:
             space = build_embedding_space(settings)
@@ -49,13 +61,29 @@ class Runtime:
         files = LocalFileStore(settings.data_dir / "files")
         runtime = cls(settings=settings, db=db, files=files, space=space, chunk_table=table)
         try:
+            from services.ratelimit import MemoryRateStore, RateLimiter, RedisRateStore
             from services.turns import TurnEngine
+            from signpost.settings import parse_rate
 
-            runtime.turns = TurnEngine(runtime)
-            await runtime.turns.start()
+            store = RedisRateStore(settings.redis_url) if settings.redis_url else MemoryRateStore()
+            runtime.limiter = RateLimiter(
+                store,
+                visitor=parse_rate(settings.rate_limit_visitor),
+                bot=parse_rate(settings.rate_limit_bot),
+            )
+
+            if turns:
+                runtime.turns = TurnEngine(runtime)
+                await runtime.turns.start()
             if jobs:
                 runtime.jobs = make_runner(settings, runtime.ingest_deps)
                 await runtime.jobs.start()
+                if not settings.redis_url:
+                    # Without Redis there is no Celery beat: retention runs in-process.
+                    from services.retention import MaintenanceLoop
+
+                    runtime.maintenance = MaintenanceLoop(runtime)
+                    runtime.maintenance.start()
         except BaseException:
             await db.close()
             raise
@@ -77,6 +105,10 @@ class Runtime:
         """Release everything start() opened."""
         if self.turns is not None:
             await self.turns.close()
+        if self.maintenance is not None:
+            await self.maintenance.stop()
         if self.jobs is not None:
             await self.jobs.stop()
+        if self.limiter is not None and hasattr(self.limiter.store, "close"):
+            await self.limiter.store.close()
         await self.db.close()

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     thread_ttl_days: int = Field(30, ge=1, validation_alias=_env("SIGNPOST_THREAD_TTL_DAYS"))
     """Threads idle longer than this are pruned (transcript, checkpoints); leads are kept."""
 
+    rate_limit_visitor: str = Field("20/minute", validation_alias=_env("SIGNPOST_RATE_LIMIT_VISITOR"))
+    """Widget turns per visitor (IP + thread), as N/second|minute|hour."""
+    rate_limit_bot: str = Field("600/minute", validation_alias=_env("SIGNPOST_RATE_LIMIT_BOT"))
+    """Widget turns per chatbot across all visitors."""
+
     google_service_account_file: Path | None = Field(
         None, validation_alias=_env("GOOGLE_SERVICE_ACCOUNT_FILE", "SIGNPOST_GOOGLE_CREDENTIALS")
     )
@@ -88,6 +93,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rate_limit_visitor", "rate_limit_bot")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -133,6 +144,17 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         return _generated_secret(self.data_dir)
+
+
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(value: str) -> tuple[int, int]:
+    """Parse "N/period" into (N, seconds); raise ValueError for anything else."""
+    count, _, period = value.strip().partition("/")
+    if not count.isdigit() or int(count) < 1 or period.strip().rstrip("s") not in _PERIODS:
+        raise ValueError("must look like 20/minute (periods: second, minute, hour, day)")
+    return int(count), _PERIODS[period.strip().rstrip("s")]
 
 
 def _generated_secret(data_dir: Path) -> str:

@@ -142,3 +142,79 @@ async def ws(runtime: object) -> WorkspaceAuth:
 async def other_ws(runtime: object) -> WorkspaceAuth:
     """A second workspace, to check isolation."""
     return await make_workspace(runtime, "Other workspace")
+
+
+@dataclass(frozen=True)
+class IngestedCompany:
+    """A company provisioned and ingested once per session, cloned per module."""
+
+    template_db: str
+    data_dir: Path
+    workspace_id: uuid.UUID
+    chatbot_id: uuid.UUID
+    public_key: str
+    api_key: str
+    source_ids: dict[str, uuid.UUID]
+
+
+def _settings_for(dsn: str, data_dir: Path, **extra: object) -> Settings:
+    return Settings(
+        data_dir=data_dir, database_url=dsn, redis_url=None, chat_model=None,
+        openai_api_key=None, openai_base_url=None, public_url="http://testserver.local",
+        db_pool_min=1, db_pool_max=6, _env_file=None, **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="session")
+async def company_b(pg: EmbeddedPostgres, template_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> IngestedCompany:
+    """Provision and ingest the Fernbrook company (tests/fixtures/company_b) once, published."""
+    from evals.suite import load_suite
+    from services.provision import provision
+    from signpost.runtime import Runtime
+    from store import sources as sources_repo
+
+    name = "company_b_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(pg.dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+    dsn = pg.dsn(name)
+    data = tmp_path_factory.mktemp("company_b_data")
+    suite = load_suite(ROOT / "tests" / "fixtures" / "company_b" / "suite.yaml")
+    spec = suite.spec.model_copy(deep=True)
+    spec.bot.status = "published"
+    rt = await Runtime.start(_settings_for(dsn, data), dsn=dsn, turns=False)
+    try:
+        async with rt.db.transaction() as conn:
+            built = await provision(conn, rt.files, spec, base_dir=suite.base_dir,
+                                    workspace_name="Fernbrook")
+        for job_id in await _queued_jobs(rt):
+            await rt.jobs.submit(job_id)
+        await rt.jobs.wait_idle(300)
+        async with rt.db.connection() as conn:
+            for sid in built.source_ids.values():
+                source = await sources_repo.get_source(conn, built.workspace_id, sid)
+                assert source is not None and source.status == "ready", source
+    finally:
+        await rt.close()
+    return IngestedCompany(
+        template_db=name, data_dir=data, workspace_id=built.workspace_id,
+        chatbot_id=built.chatbot_id, public_key=built.public_key, api_key=built.api_key or "",
+        source_ids=built.source_ids,
+    )
+
+
+async def _queued_jobs(rt: object) -> list[uuid.UUID]:
+    from store import jobs as jobs_repo
+
+    async with rt.db.connection() as conn:  # type: ignore[attr-defined]
+        return await jobs_repo.stale_jobs(conn)
+
+
+def clone_company(pg: EmbeddedPostgres, company: IngestedCompany, target_dir: Path) -> str:
+    """Copy the ingested company's database and files for one module; return the DSN."""
+    import shutil
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg.dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{company.template_db}"')
+    shutil.copytree(company.data_dir, target_dir, dirs_exist_ok=True)
+    return pg.dsn(name)

@@ -29,7 +29,7 @@ def seen(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
     seen: dict[str, Any] = {}
 
     def fake_run_with_runtime(
-        settings: Any, fn: Any, dsn: Any = None, *, jobs: bool = False
+        settings: Any, fn: Any, dsn: Any = None, *, jobs: bool = False, turns: bool = False
     ) -> Any:
         seen["jobs"] = jobs
         return asyncio.run(fn(object()))
