@@ -42,6 +42,7 @@ def signals_from(dump: dict[str, Any]) -> Signals:
         bypass=dump["bypass"], followup=dump["followup"],
         previous_intent=dump["previous_intent"], coverage=dump["coverage"],
         evidence=dump.get("evidence", {}),
+        cues=frozenset(dump.get("cues", [])),
     )
 
 

@@ -46,6 +46,22 @@ class ExemplarIndex:
         self.greeting_words = {fold(w) for w in data.get("greeting_words", [])}
         self.thanks_words = {fold(w) for w in data.get("thanks_words", [])}
         self.bye_words = {fold(w) for w in data.get("bye_words", [])}
+        self.cues: dict[str, list[list[str]]] = {
+            intent: [tokens(phrase) for phrase in phrases]
+            for intent, phrases in (data.get("cues") or {}).items()
+        }
+
+    def cue_intents(self, text: str) -> set[str]:
+        """Return the intents whose request cues (e.g. "who", "brochure") the text contains."""
+        words = tokens(text)
+        found = set()
+        for intent, phrases in self.cues.items():
+            for phrase in phrases:
+                n = len(phrase)
+                if n and any(words[i:i + n] == phrase for i in range(len(words) - n + 1)):
+                    found.add(intent)
+                    break
+        return found
 
     @classmethod
     def for_embeddings(cls, embeddings: Any) -> ExemplarIndex:
@@ -100,6 +116,8 @@ class Signals:
     previous_intent: str | None = None
     coverage: float = 1.0
     """Share of the message's topic words found anywhere in the bot's knowledge."""
+    cues: frozenset[str] = frozenset()
+    """Intents whose request cues the message contains (e.g. "who" → contact)."""
     evidence: dict[str, float] = field(default_factory=dict)
     """Detailed retrieval evidence (similarities and name matches per bucket)."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -132,10 +150,17 @@ def greeting_kind(text: str, index: ExemplarIndex) -> str | None:
     return None
 
 
-FEATURES = (
-    "exemplar", "exemplar_relative", "knowledge", "bias", "lead_contact", "lead_callback",
-    "greeting_word", "greeting_length", "oos_uncovered", "oos_knowledge", "followup_same",
-)
+# Retrieval evidence per tool intent: (similarity feature, name-match feature). The two
+# weights are shared across intents, so "the visitor named a page" counts the same as
+# "the visitor named a document": the model cannot learn one bucket's quirks.
+SIMILARITY_FLOOR = 0.25
+EVIDENCE_PAIRS: dict[str, tuple[str, str | None]] = {
+    "navigation": ("page_similarity", "page_name"),
+    "product": ("product_similarity", "product_name"),
+    "support": ("faq_similarity", "passage_similarity"),
+    "contact": ("contact_semantic", "contact_match"),
+    "document": ("document_similarity", "document_name"),
+}
 
 
 def features(signals: Signals, intent: str) -> dict[str, float]:
@@ -148,9 +173,11 @@ def features(signals: Signals, intent: str) -> dict[str, float]:
         f"bias:{intent}": 1.0,
     }
     if intent in TOOL_INTENTS:
-        f[f"knowledge:{intent}"] = signals.knowledge.get(intent, 0.0)
-        for name in EVIDENCE_OF.get(intent, ()):
-            f[f"evidence:{name}"] = signals.evidence.get(name, 0.0)
+        similarity, name = EVIDENCE_PAIRS[intent]
+        # Below ~0.25 cosine, MiniLM similarity is noise: only what is above it is evidence.
+        f["similarity"] = max(0.0, signals.evidence.get(similarity, 0.0) - SIMILARITY_FLOOR)
+        if name is not None:
+            f["name"] = signals.evidence.get(name, 0.0)
     elif intent == "lead":
         f["lead_contact"] = float(signals.has_contact)
         f["lead_callback"] = float(signals.wants_callback)
@@ -160,6 +187,8 @@ def features(signals: Signals, intent: str) -> dict[str, float]:
     elif intent == "out_of_scope":
         f["oos_uncovered"] = 1.0 - signals.coverage
         f["oos_knowledge"] = signals.knowledge_max
+    if intent in signals.cues:
+        f["cue"] = 1.0
     if signals.followup and signals.previous_intent == intent:
         f["followup_same"] = 1.0
     return f
@@ -183,9 +212,10 @@ def decide(signals: Signals, weights: Mapping[str, float] | None = None) -> Clas
     """Turn signals into an intent with a confidence and a reason."""
     scores = score(signals, weights or load_weights())
     reason = ""
-    if signals.lead_status == "requested" and signals.pending_documents and (
-        signals.bypass or signals.decline
-    ):
+    named_document = signals.evidence.get("document_name", 0.0) >= 0.3
+    if signals.bypass and (
+        (signals.lead_status == "requested" and signals.pending_documents) or named_document
+    ) or (signals.lead_status == "requested" and signals.pending_documents and signals.decline):
         # While a gated document is pending, attempts around the form stay document turns;
         # the gate itself is state: nothing here can release anything.
         scores["document"] = max(scores.values()) + 1.0
@@ -205,19 +235,10 @@ def decide(signals: Signals, weights: Mapping[str, float] | None = None) -> Clas
     )
 
 
-EVIDENCE_OF: dict[str, tuple[str, ...]] = {
-    "navigation": ("page_similarity", "page_name"),
-    "product": ("product_similarity", "product_name"),
-    "support": ("faq_similarity", "passage_similarity"),
-    "contact": ("contact_semantic",),
-    "document": ("document_similarity", "document_name"),
-}
-
-
 def detailed_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
     """Return the retrieval evidence features: similarity and name match per bucket."""
     pages = probes.get("pages") or []
-    products = [p for p in pages[:3] if p["kind"] == "product"]
+    products = [p for p in pages if p["kind"] == "product"]
     passages = probes.get("passages") or []
     faq = [p for p in passages if p["kind"] == "qa"]
     documents = probes.get("documents") or []
@@ -230,6 +251,7 @@ def detailed_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
         "faq_similarity": faq[0]["similarity"] if faq else 0.0,
         "passage_similarity": passages[0]["similarity"] if passages else 0.0,
         "contact_semantic": max(semantic.values(), default=0.0),
+        "contact_match": float(probes.get("contact_confidence") or 0.0),
         "document_similarity": documents[0]["similarity"] if documents else 0.0,
         "document_name": documents[0]["name_match"] if documents else 0.0,
     }
@@ -243,7 +265,7 @@ def knowledge_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
     product = 0.0
     if top_page:
         nav = top_page["similarity"] + 0.3 * top_page["title_match"]
-        products = [p for p in pages[:3] if p["kind"] == "product"]
+        products = [p for p in pages if p["kind"] == "product"]
         if products:
             best = products[0]
             product = best["similarity"] + 0.3 * best["title_match"] + (
@@ -284,5 +306,6 @@ def signals_dump(signals: Signals) -> dict[str, Any]:
         "followup": signals.followup,
         "previous_intent": signals.previous_intent,
         "coverage": round(signals.coverage, 3),
+        "cues": sorted(signals.cues),
         "evidence": {k: round(v, 4) for k, v in signals.evidence.items()},
     }

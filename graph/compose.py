@@ -14,6 +14,7 @@ from tools.textmatch import best_sentences, question_concepts
 
 SUPPORT_MIN_SCORE = 0.38
 PAGE_MIN_SIMILARITY = 0.3
+CONTACT_MIN_CONFIDENCE = 0.12
 
 
 @dataclass
@@ -64,17 +65,23 @@ def _clip(text: str, limit: int = 420) -> str:
     return text[: cut + 1] if cut > limit // 3 else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def answer_from(question: str, passages: Sequence[str], *, limit: int = 2) -> str:
-    """Return the sentences (or spec rows) of the passages that answer the question."""
-    picked: list[str] = []
-    for passage in passages:
-        for snippet in best_sentences(question, passage, limit=limit):
-            text = snippet.text.replace(" | ", ": ", 1).replace(" | ", ", ")
-            if text not in picked:
-                picked.append(text)
-        if len(picked) >= limit:
+def answer_from(
+    question: str, passages: Sequence[str], *, limit: int = 2, subject: str = ""
+) -> str:
+    """Return the sentences (or spec rows) of the passages that best answer the question."""
+    found: list[tuple[float, int, int, str]] = []
+    for index, passage in enumerate(passages):
+        for snippet in best_sentences(question, passage, limit=limit, subject=subject):
+            found.append((snippet.score, index, snippet.position, snippet.text))
+    best = sorted(found, key=lambda f: (-f[0], f[1], f[2]))
+    picked: list[tuple[int, int, str]] = []
+    for _, index, position, text in best:
+        text = text.replace(" | ", ": ", 1).replace(" | ", ", ")
+        if all(text != p[2] for p in picked):
+            picked.append((index, position, text))
+        if len(picked) == limit:
             break
-    return " ".join(_sentence(p) for p in picked[:limit])
+    return " ".join(_sentence(t) for _, _, t in sorted(picked))
 
 
 def _link_block(pages: Sequence[dict[str, Any]], limit: int = 3) -> dict[str, Any]:
@@ -101,10 +108,18 @@ def _card(page: dict[str, Any], cta: str = "View product") -> dict[str, Any]:
     }
 
 
+_NAME_END = re.compile(r"\s+[–—|:]\s+|\s+-\s+")
+
+
+def subject_name(title: str) -> str:
+    """Return the name part of a page title ("Vault 15 – modular home battery" → "Vault 15")."""
+    return _NAME_END.split(title, maxsplit=1)[0].strip() or title
+
+
 def _page_focus(page: dict[str, Any]) -> Focus:
     kind = "product" if page["kind"] == "product" else "page"
     return {"kind": kind, "title": page["title"], "url": page["url"], "item_id": page["id"],
-            "subject": page["title"]}
+            "subject": subject_name(page["title"])}
 
 
 def _context_of_pages(pages: Sequence[dict[str, Any]]) -> str:
@@ -124,7 +139,9 @@ def compose_navigation(question: str, result: dict[str, Any], t: Templates) -> D
     if not pages or pages[0]["similarity"] < PAGE_MIN_SIMILARITY and pages[0]["title_match"] < 0.5:
         return None
     top = pages[0]
-    answer = answer_from(question, [p["text"] for p in top.get("passages", [])], limit=2)
+    answer = answer_from(
+        question, [p["text"] for p in top.get("passages", [])], limit=2, subject=top["title"]
+    )
     if answer:
         text = t.pick("navigation", "with_answer", answer=answer, title=top["title"])
     else:
@@ -147,7 +164,9 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
     asks_price = "price" in question_concepts(question)
     if len(named) == 1 or (products[0]["title_match"] >= 0.5 and len(named) <= 1):
         top = named[0] if named else products[0]
-        answer = answer_from(question, [p["text"] for p in top.get("passages", [])], limit=2)
+        answer = answer_from(
+            question, [p["text"] for p in top.get("passages", [])], limit=2, subject=top["title"]
+        )
         if asks_price and top.get("price") and top["price"] not in answer:
             answer = (answer + " " if answer else "") + f"Price: {top['price']}."
         text = (t.pick("product", "one", title=top["title"], answer=answer) if answer
@@ -157,7 +176,10 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
     elif len(named) >= 2:
         parts = []
         for page in named[:3]:
-            fact = answer_from(question, [p["text"] for p in page.get("passages", [])], limit=1)
+            fact = answer_from(
+                question, [p["text"] for p in page.get("passages", [])], limit=1,
+                subject=" ".join(n["title"] for n in named),
+            )
             fact = fact or _sentence(_clip(page.get("summary") or "", 160))
             parts.append(f"{page['title']}: {fact}")
         text = " ".join(parts)
@@ -168,7 +190,11 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
         text = t.pick("product", "several", items=_join(items))
         chosen = products[:4]
         top = products[0]
-    blocks = [{"type": "cards", "cards": [_card(p) for p in chosen[:4]]}]
+    blocks: list[dict[str, Any]] = [{"type": "cards", "cards": [_card(p) for p in chosen[:4]]}]
+    leading = pages[0]
+    if leading["kind"] != "product" and leading["score"] >= top["score"] - 0.05:
+        # e.g. "what does a whole setup cost?": the pricing page answers as well as any card
+        blocks.append(_link_block([leading], limit=1))
     return Draft(text=text, blocks=blocks, focus=_page_focus(top), context=_context_of_pages(chosen))
 
 
@@ -218,8 +244,8 @@ def public_contact(contact: dict[str, Any]) -> dict[str, Any]:
 def compose_contact(result: dict[str, Any], t: Templates) -> Draft | None:
     """Name the best person to contact and show contact cards."""
     contacts = result.get("contacts") or []
-    if not contacts:
-        return None
+    if not contacts or float(result.get("confidence", 1.0)) < CONTACT_MIN_CONFIDENCE:
+        return None  # e.g. a person the team list does not have: say so, offer a human
     top = contacts[0]
     text = t.pick("contact", "one", who=_who(top), reach=_reach(top))
     focus: Focus = {"kind": "contact", "title": top["name"], "url": None, "item_id": None,
@@ -248,6 +274,15 @@ def lead_form_block(
         "errors": errors or {},
         "values": {k: v for k, v in (values or {}).items() if k in {f["name"] for f in fields}},
     }
+
+
+def document_focus(docs: Sequence[dict[str, Any]]) -> Focus | None:
+    """Return the thread's subject after a document request (its first document)."""
+    if not docs:
+        return None
+    doc = docs[0]
+    return {"kind": "document", "title": doc["title"], "url": None,
+            "item_id": doc.get("document_id"), "subject": subject_name(doc["title"])}
 
 
 def titles_of(docs: Sequence[dict[str, Any]]) -> str:

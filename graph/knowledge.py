@@ -85,8 +85,12 @@ async def vocabulary_coverage(ctx: Context, bot: BotConfig, message: str) -> flo
     from tools.textmatch import QUESTION_WORDS, tokens
     from ingestion.text import STOPWORDS
 
+    from tools.document_search import GENERIC_DOCUMENT_WORDS
+    from tools.textmatch import stem
+
+    # Words that name a kind of request ("brochure", "pdf") say nothing about the topic.
     words = [w for w in tokens(message) if w not in QUESTION_WORDS and w not in STOPWORDS
-             and len(w) > 2 and not w.isdigit()]
+             and len(w) > 2 and not w.isdigit() and stem(w) not in GENERIC_DOCUMENT_WORDS]
     if not words:
         return 1.0
     source_ids = list({uuid.UUID(s) for ids in bot["buckets"].values() for s in ids})

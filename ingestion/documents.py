@@ -91,8 +91,13 @@ def parse_document(data: bytes, filename: str) -> DocumentRecord:
     if not data:
         raise LoaderError(f"{filename}: the file is empty")
     info = _read_info(data, filename, fmt)
+    source, parse_as = data, filename
+    if fmt == "txt" and (markdown := _structured_text_as_markdown(data)) is not None:
+        # Plain text written with underlined or #-headings is Markdown in all but name:
+        # parsing it as such keeps its title and sections.
+        source, parse_as = markdown, filename.rsplit(".", 1)[0] + ".md"
     try:
-        elements = partition(data, filename)
+        elements = partition(source, parse_as)
     except Exception as exc:  # any parser failure on user input means "unreadable file"
         raise _unreadable(filename, fmt, exc) from exc
     blocks = list(_blocks(elements, fmt))
@@ -115,6 +120,26 @@ def parse_document(data: bytes, filename: str) -> DocumentRecord:
         page_count=info.page_count,
         metadata=_metadata(info, fmt, len(data)),
     )
+
+
+_SETEXT = re.compile(r"^(?P<text>[^\n]*\S[^\n]*)\n(?P<rule>={3,}|-{3,})[ \t]*$", re.MULTILINE)
+_ATX = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+
+
+def _structured_text_as_markdown(data: bytes) -> bytes | None:
+    """Return the text with setext headings turned into # headings, if it uses headings."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if not _SETEXT.search(text) and not _ATX.search(text):
+        return None
+
+    def atx(match: re.Match[str]) -> str:
+        level = "#" if match["rule"].startswith("=") else "##"
+        return f"{level} {match['text'].strip()}"
+
+    return _SETEXT.sub(atx, text).encode("utf-8")
 
 
 # -- file checks and metadata --------------------------------------------------------------

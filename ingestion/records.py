@@ -9,6 +9,10 @@ from typing import Any, Literal
 
 PageKind = Literal["product", "article", "contact", "other"]
 
+INDEX_VERSION = 3
+"""How items are chunked and embedded. Raising it re-embeds every source on its next sync
+(started automatically at start-up), so a chunking change never mixes with old chunks."""
+
 
 def content_hash(*parts: Any) -> str:
     """Return a stable SHA-256 over the given values (used for incremental re-sync)."""

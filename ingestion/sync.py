@@ -21,7 +21,14 @@ import httpx
 import psycopg
 
 from ingestion.embeddings import EmbeddingSpace
-from ingestion.records import Chunk, ContactRecord, LoaderError, PageRecord, content_hash
+from ingestion.records import (
+    INDEX_VERSION,
+    Chunk,
+    ContactRecord,
+    LoaderError,
+    PageRecord,
+    content_hash,
+)
 from store import kb, vectors
 from store import sources as sources_repo
 from store.db import Conn, Database
@@ -328,7 +335,11 @@ def _page_item(source: DataSource, page: PageRecord, state: kb.ItemState | None)
     async def write(conn: Conn, item_id: uuid.UUID) -> None:
         await kb.upsert_page(conn, source.workspace_id, source.id, item_id, page)
 
-    chunks = page.chunks or [Chunk(page.summary or page.title)]
+    # A page-level chunk (title + description) lets "what do you sell"-style questions
+    # find the page as a whole, not only the passage that happens to match.
+    overview = page.description or page.summary
+    chunks = ([Chunk(overview)] if overview else []) + (page.chunks or [])
+    chunks = chunks or [Chunk(page.title)]
     return _Pending(
         key=page.url, item_id=state.id if state else uuid.uuid4(), previous=state, chunks=chunks,
         title=page.title, url=page.url, kind="page", write=write,
@@ -558,15 +569,21 @@ _SYNCERS = {
 }
 
 
+def space_tag(table: str) -> str:
+    """Return what a source records about where and how its chunks were written."""
+    return f"{table}@{INDEX_VERSION}"
+
+
 async def sync_source(
     deps: IngestDeps, source: DataSource, report: ProgressFn | None = None
 ) -> SyncOutcome:
     """Bring the source's knowledge-base content up to date with its origin."""
     outcome = SyncOutcome()
     progress = _Progress(report)
-    space_changed = bool(source.embedding_space) and source.embedding_space != deps.table
+    tag = space_tag(deps.table)
+    space_changed = bool(source.embedding_space) and source.embedding_space != tag
     if space_changed:
-        log.info("source %s: embedding model changed, re-embedding everything", source.id)
+        log.info("source %s: embedding model or index version changed, re-embedding", source.id)
     try:
         hashes = await _SYNCERS[source.type](deps, source, outcome, progress, space_changed)
     except LoaderError as exc:
@@ -580,7 +597,7 @@ async def sync_source(
                 await vectors.delete_source_chunks(
                     conn, source.workspace_id, source.id, except_table=deps.table
                 )
-        outcome.version = content_hash(deps.table, sorted(hashes))[:16]
+        outcome.version = content_hash(space_tag(deps.table), sorted(hashes))[:16]
     outcome.counts = await source_counts(deps, source)
     return outcome
 
@@ -612,7 +629,7 @@ async def record_outcome(deps: IngestDeps, source: DataSource, outcome: SyncOutc
         if outcome.fatal is None:
             await conn.execute(
                 "UPDATE data_sources SET embedding_space = %s WHERE workspace_id = %s AND id = %s",
-                (deps.table, source.workspace_id, source.id),
+                (space_tag(deps.table), source.workspace_id, source.id),
             )
         updated = await sources_repo.update_source_state(
             conn, source.workspace_id, source.id, status=status, counts=outcome.counts,

@@ -78,6 +78,7 @@ class Runtime:
             if jobs:
                 runtime.jobs = make_runner(settings, runtime.ingest_deps)
                 await runtime.jobs.start()
+                await runtime.resync_stale_sources()
                 if not settings.redis_url:
                     # Without Redis there is no Celery beat: retention runs in-process.
                     from services.retention import MaintenanceLoop
@@ -88,6 +89,26 @@ class Runtime:
             await db.close()
             raise
         return runtime
+
+    async def resync_stale_sources(self) -> int:
+        """Queue a sync for every source embedded by another model or index version."""
+        from ingestion.sync import space_tag
+        from store import jobs as jobs_repo
+
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "SELECT workspace_id, id FROM data_sources "
+                "WHERE embedding_space IS NOT NULL AND embedding_space <> %s",
+                (space_tag(self.chunk_table),),
+            )
+            stale = await cur.fetchall()
+            for row in stale:
+                job, created = await jobs_repo.enqueue_sync(conn, row["workspace_id"], row["id"])
+                if created and self.jobs is not None:
+                    await self.jobs.submit(job.id)
+        if stale:
+            log.info("re-embedding %d source(s) written with another model or index", len(stale))
+        return len(stale)
 
     def ingest_deps(self) -> IngestDeps:
         """Return what a sync job needs."""

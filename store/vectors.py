@@ -437,3 +437,24 @@ async def known_terms(
         query, {"ws": workspace_id, "src": list(source_ids), "terms": [t.replace("'", "") for t in clean]}
     )
     return {row["term"]: bool(row["known"]) for row in await cur.fetchall()}
+
+
+async def item_chunks(
+    conn: Conn, table: str, workspace_id: uuid.UUID, item_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Return every chunk of the given items, in their original order."""
+    if not item_ids:
+        return {}
+    cur = await conn.execute(
+        sql.SQL(
+            "SELECT item_id, content, coalesce(section, '') AS section, page_number FROM {t} "
+            "WHERE workspace_id = %s AND item_id = ANY(%s) ORDER BY item_id, position"
+        ).format(t=sql.Identifier(table)),
+        (workspace_id, list(item_ids)),
+    )
+    out: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for row in await cur.fetchall():
+        out.setdefault(row["item_id"], []).append(
+            {"text": row["content"], "section": row["section"], "page_number": row["page_number"]}
+        )
+    return out

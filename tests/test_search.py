@@ -14,6 +14,7 @@ from psycopg import sql
 
 from ingestion.embeddings import EmbeddingSpace, LocalEmbeddings
 from ingestion.jobs import run_job
+from ingestion.sync import space_tag
 from ingestion.sync import IngestDeps
 from store import jobs as jobs_repo
 from store import sources as sources_repo
@@ -244,7 +245,7 @@ async def test_a_new_embedding_space_gets_its_own_table_and_the_next_sync_moves_
     assert done is not None and moved is not None
     assert done.result is not None
     assert done.result["chunks_embedded"] == n_chunks and done.result["unchanged"] == 0
-    assert moved.embedding_space == table and moved.counts["chunks"] == n_chunks
+    assert moved.embedding_space == space_tag(table) and moved.counts["chunks"] == n_chunks
     assert moved.version != source["version"]
     # All of the source's chunks are in the new space, none left in the old: never a mix.
     assert await _chunks_per_table(runtime, tenant.faq) == {runtime.chunk_table: 0, table: n_chunks}

@@ -37,6 +37,7 @@ async def page_navigator(
         ranked = sorted(
             ranked, key=lambda p: -(p["score"] + (0.06 if p["kind"] == "product" else 0.0))
         )
+    ranked = await _with_full_text(scope, ranked, top=3)
     cards = []
     if mode == "cards":
         products = [p for p in ranked if p["kind"] == "product"]
@@ -44,6 +45,26 @@ async def page_navigator(
             top = products[0]["score"]
             cards = [p for p in products if p["score"] >= top - 0.12][:4]
     return {"mode": mode, "pages": ranked, "cards": cards}
+
+
+async def _with_full_text(
+    scope: ToolScope, pages_: list[dict[str, Any]], *, top: int
+) -> list[dict[str, Any]]:
+    """Give the best pages all their passages (the answer may sit outside the matched chunk)."""
+    import uuid
+
+    from store import vectors
+
+    ids = [uuid.UUID(p["id"]) for p in pages_[:top]]
+    if not ids:
+        return pages_
+    async with scope.db.connection() as conn:
+        chunks = await vectors.item_chunks(conn, scope.chunk_table, scope.workspace_id, ids)
+    out = []
+    for page in pages_:
+        full = chunks.get(uuid.UUID(page["id"]))
+        out.append({**page, "passages": full} if full else page)
+    return out
 
 
 @tool
@@ -61,7 +82,10 @@ async def contact_lookup(
     if semantic is None:
         semantic = await contact_search.semantic_scores(scope, query, vector)
     matches = index.search(query, k=5, semantic=semantic)
-    return {"contacts": [contact_search.contact_dict(m) for m in matches]}
+    return {
+        "contacts": [contact_search.contact_dict(m) for m in matches],
+        "confidence": round(index.confidence(query), 4),
+    }
 
 
 @tool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,7 +47,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 _EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[a-z]{2,}", re.I)
 _MAILBOX = re.compile(r"\b([a-z][\w.+-]*)@", re.I)
 _PHONE = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMERS = threading.local()
 _NON_TEXT_HEADS = frozenset({
     "id", "code", "no", "nr", "number", "num", "ref", "reference", "date", "since", "url", "link",
     "website", "photo", "image", "picture", "avatar", "linkedin", "twitter", "calendly",
@@ -113,7 +114,11 @@ class _Vocabulary:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Return the Snowball English stem of a folded word."""
-    return str(_STEMMER.stemWord(word))
+    # Snowball stemmers keep state while stemming: one per thread (the index builds in one).
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def words(text: str) -> list[str]:

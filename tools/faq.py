@@ -9,7 +9,10 @@ from typing import Any
 
 from store import kb
 from tools.base import ToolScope, query_stems, search
-from tools.textmatch import content_stems, overlap
+from tools.textmatch import codes, content_stems, overlap
+
+CODE_BONUS = 0.25
+"""A passage containing the identifier the visitor quotes (an error code, a model number)."""
 
 
 @dataclass
@@ -62,6 +65,7 @@ async def retrieve(
     async with scope.db.connection() as conn:
         entries = await kb.entries_by_ids(conn, scope.workspace_id, qa_ids)
     q_stems = query_stems(query)
+    q_codes = codes(query)
     passages: dict[tuple[Any, ...], Passage] = {}
     for hit in hits:
         similarity = hit.similarity or 0.0
@@ -72,6 +76,8 @@ async def retrieve(
             # A visitor's question matching the FAQ's question is the strongest evidence.
             match = overlap(q_stems, content_stems(question))
             score = similarity + 0.25 * match + keyword + 0.03
+            if q_codes & codes(question + " " + entry["answer"]):
+                score += CODE_BONUS
             key: tuple[Any, ...] = ("qa", hit.item_id)
             passage = Passage(
                 text=entry["answer"], title=question, url=None, source_id=hit.source_id,
@@ -80,6 +86,9 @@ async def retrieve(
             )
         else:
             score = similarity + keyword + 0.1 * overlap(q_stems, content_stems(hit.section))
+            if q_codes & codes(hit.content):
+                # Pages quote model codes everywhere; only an FAQ entry is *about* its code.
+                score += CODE_BONUS / 2.5
             key = (hit.kind, hit.item_id, hit.id)
             passage = Passage(
                 text=hit.content, title=hit.title, url=hit.url, source_id=hit.source_id,

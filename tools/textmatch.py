@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import snowballstemmer
 from ingestion.text import STOPWORDS
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMERS = threading.local()
 
 # Question words and fillers that carry no topic.
 QUESTION_WORDS = frozenset(
@@ -57,7 +58,11 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Return the Snowball English stem (what Postgres' english config uses too)."""
-    return str(_STEMMER.stemWord(word))
+    # Snowball stemmers keep state while stemming: one per thread (indexes build in threads).
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def tokens(text: str) -> list[str]:
@@ -137,11 +142,18 @@ def split_units(text: str) -> list[str]:
 
 
 def best_sentences(
-    question: str, passage: str, *, limit: int = 2, min_score: float = 0.15
+    question: str, passage: str, *, limit: int = 2, min_score: float = 0.15, subject: str = ""
 ) -> list[Snippet]:
-    """Return the passage's sentences that best answer the question, in passage order."""
-    q_stems = content_stems(question)
+    """Return the passage's sentences that best answer the question, in passage order.
+
+    Words of `subject` (the page or product the passage belongs to) are left out of the
+    question: every sentence of the Nomad page mentions the Nomad, only one gives its weight.
+    """
+    subject_stems = set(content_stems(subject))
+    q_stems = [s for s in content_stems(question) if s not in subject_stems]
     q_concepts = question_concepts(question)
+    if not q_stems and not q_concepts:
+        return []
     scored: list[Snippet] = []
     for position, unit in enumerate(split_units(passage)):
         u_stems = content_stems(unit)
@@ -158,3 +170,19 @@ def best_sentences(
             scored.append(Snippet(unit, score, position))
     top = sorted(scored, key=lambda s: (-s.score, s.position))[:limit]
     return sorted(top, key=lambda s: s.position)
+
+
+_CODE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*(?![\w-])")
+
+
+def codes(text: str) -> set[str]:
+    """Return identifier-like tokens (error codes, model numbers: "E-412", "C40"), dash-free.
+
+    Codes are precise references: a passage that contains the visitor's code is about it.
+    """
+    found = set()
+    for match in _CODE.finditer(fold(text)):
+        token = match.group(0).replace("-", "")
+        if len(token) >= 3 and not token.isdigit():
+            found.add(token)
+    return found

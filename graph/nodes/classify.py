@@ -82,6 +82,7 @@ async def classify_intent(
         previous_intent=previous,
         coverage=coverage,
         evidence=detailed_evidence(probes),
+        cues=frozenset(exemplars.cue_intents(message)),
     )
     classification = decide(signals)
     if ctx.model.enabled and ctx.services.models is not None:

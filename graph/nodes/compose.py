@@ -128,6 +128,7 @@ def _document_draft(
         return c.Draft(
             text=t.pick("document", "released", titles=c.titles_of(released), hours=hours),
             blocks=[{"type": "documents", "documents": released}],
+            focus=c.document_focus(released),
         )
     pending = lead.get("pending") or []
     if outcome.get("declined_now"):
@@ -137,7 +138,9 @@ def _document_draft(
         titles = c.titles_of(requested or pending) or "documents"
         # No new document named (e.g. "just send the link"): the form is the only way.
         text = t.pick("document", "gated" if requested else "gated_again", titles=titles)
-        return c.Draft(text=text, blocks=[c.lead_form_block(fields, f"to send you the {titles}")])
+        focus = c.document_focus(requested or pending)
+        return c.Draft(text=text, blocks=[c.lead_form_block(fields, f"to send you the {titles}")],
+                       focus=focus)
     if lead.get("status") == "captured":
         available = t.pick("document", "available", titles=c._join(list(names.document_titles)[:6]))
         return c.Draft(text=t.pick("document", "not_found", available=available), fallback=True)

@@ -21,7 +21,13 @@ DOCUMENT_MIN_SCORE = 0.22
 def chosen_documents(tool_result: dict[str, Any] | None) -> list[PendingDocument]:
     """Return the documents a document request refers to: the best, and any also named."""
     ranked = (tool_result or {}).get("documents") or []
-    if not ranked or ranked[0]["score"] < DOCUMENT_MIN_SCORE:
+    if not ranked:
+        return []
+    top = ranked[0]
+    second = ranked[1]["score"] if len(ranked) > 1 else 0.0
+    # A generic request ("got a catalogue?") names nothing; the clearly best match will do.
+    clearly_best = top["similarity"] >= 0.25 and top["score"] >= 1.25 * second
+    if top["score"] < DOCUMENT_MIN_SCORE and not clearly_best:
         return []
     chosen = [ranked[0]]
     chosen += [d for d in ranked[1:] if d["name_match"] >= 0.6 and d["score"] >= DOCUMENT_MIN_SCORE]
