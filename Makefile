@@ -28,7 +28,8 @@ run: install ## Start the API on the embedded Postgres, seed the demo bot, print
 # The pass rate the demo suite reaches; `make test` fails below it (or on any gate violation).
 EVAL_MIN_PASS_RATE ?= 0.80
 
-test: install ## Run the test suite (real Postgres, Redis, server processes) and the eval gate
+test: install ## Run the test suite (real Postgres, Redis, server processes, Chromium) and the eval gate
+	@.ci/ensure-chromium
 	$(BIN)/python -m pytest
 	@mkdir -p out
 	@tmp=$$(mktemp -d /tmp/signpost-eval-XXXXXX) && \

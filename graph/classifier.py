@@ -43,6 +43,8 @@ class ExemplarIndex:
                 self.labels.append(intent)
                 texts.append(example)
         self.matrix = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+        labels = np.array(self.labels)
+        self._rows = {intent: np.flatnonzero(labels == intent) for intent in INTENTS}
         self.greeting_words = {fold(w) for w in data.get("greeting_words", [])}
         self.thanks_words = {fold(w) for w in data.get("thanks_words", [])}
         self.bye_words = {fold(w) for w in data.get("bye_words", [])}
@@ -89,11 +91,13 @@ class ExemplarIndex:
         sims = self.matrix @ np.asarray(vector, dtype=np.float32)
         out: dict[str, float] = {}
         for intent in INTENTS:
-            values = sorted((float(s) for s, lab in zip(sims, self.labels, strict=True)
-                             if lab == intent), reverse=True)
+            values = sims[self._rows[intent]]
+            if values.size == 0:
+                out[intent] = 0.0
+                continue
             # Five neighbours: the form of the request outvotes one topic-twin exemplar.
-            top = values[:5] or [0.0]
-            out[intent] = sum(top) / len(top)
+            k = min(5, values.size)
+            out[intent] = float(np.partition(values, -k)[-k:].mean())
         return out
 
 

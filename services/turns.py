@@ -73,6 +73,10 @@ class TurnEngine:
         self._graphs: list[Any] = []
         self._next = itertools.count()
         self._background: set[asyncio.Task[Any]] = set()
+        # A turn borrows up to ~5 pooled connections at once (concurrent retrievals,
+        # checkpoints, transcript). Admitting only as many turns as the pool can serve
+        # queues the rest instead of letting them starve each other.
+        self._admission = asyncio.Semaphore(max(1, runtime.settings.db_pool_max // 5))
         settings = runtime.settings
         self.model = ModelSettings(
             chat_model=settings.chat_model,
@@ -213,14 +217,8 @@ class TurnEngine:
         }
         output: dict[str, Any] | None = None
         try:
-            async for chunk in self.graph().astream(
-                payload, config, context=self.context(workspace_id, chatbot_id, mode),
-                stream_mode=["custom", "updates"], durability="exit", version="v2",
-            ):
-                if chunk["type"] == "custom":
-                    await queue.put(chunk["data"])
-                elif chunk["type"] == "updates" and "compose_response" in chunk["data"]:
-                    output = chunk["data"]["compose_response"]["output"]
+            async with self._admission:
+                output = await self._drive(payload, config, workspace_id, chatbot_id, mode, queue)
             if output is None:
                 raise RuntimeError("the graph produced no output")
             output["trace_id"] = trace_id
@@ -240,6 +238,22 @@ class TurnEngine:
             await queue.put({"event": "error", "data": {"code": code, "message": message}})
         finally:
             await queue.put(None)
+
+    async def _drive(
+        self, payload: dict[str, Any], config: dict[str, Any], workspace_id: uuid.UUID,
+        chatbot_id: uuid.UUID, mode: Mode, queue: asyncio.Queue[dict[str, Any] | None],
+    ) -> dict[str, Any] | None:
+        """Run the graph, forwarding its stream events; return the composed TurnOutput."""
+        output: dict[str, Any] | None = None
+        async for chunk in self.graph().astream(
+            payload, config, context=self.context(workspace_id, chatbot_id, mode),
+            stream_mode=["custom", "updates"], durability="exit", version="v2",
+        ):
+            if chunk["type"] == "custom":
+                await queue.put(chunk["data"])
+            elif chunk["type"] == "updates" and "compose_response" in chunk["data"]:
+                output = chunk["data"]["compose_response"]["output"]
+        return output
 
     async def run(
         self, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, request: TurnRequest, mode: Mode

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     )
 
     db_pool_min: int = Field(2, ge=1, validation_alias=_env("SIGNPOST_DB_POOL_MIN"))
-    db_pool_max: int = Field(12, ge=1, validation_alias=_env("SIGNPOST_DB_POOL_MAX"))
+    db_pool_max: int = Field(20, ge=4, validation_alias=_env("SIGNPOST_DB_POOL_MAX"))
 
     max_upload_bytes: int = Field(
         25 * 1024 * 1024, gt=0, validation_alias=_env("SIGNPOST_MAX_UPLOAD_BYTES")

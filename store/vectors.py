@@ -62,7 +62,7 @@ class ChunkRow:
     position: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChunkHit:
     """A search result with its fused score and the two signals behind it."""
 

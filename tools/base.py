@@ -43,6 +43,7 @@ async def search(
     *,
     kinds: Sequence[str] | None = None,
     k: int = 12,
+    candidates: int | None = None,
 ) -> list[ChunkHit]:
     """Hybrid-search the scope's chunks (dense + keyword, RRF); embeds the query if needed."""
     if scope.empty or not query.strip():
@@ -59,6 +60,7 @@ async def search(
             keywords=keywords_for(query),
             k=k,
             kinds=kinds,
+            candidates=candidates or max(40, k),
         )
 
 

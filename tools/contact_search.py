@@ -45,10 +45,12 @@ async def contact_index(scope: ToolScope) -> ContactIndex:
 
 
 async def semantic_scores(
-    scope: ToolScope, query: str, vector: Sequence[float] | None
+    scope: ToolScope, query: str, vector: Sequence[float] | None,
+    hits: Sequence[Any] | None = None,
 ) -> dict[str, float]:
     """Return contact id → cosine similarity of its description to the query."""
-    hits = await search(scope, query, vector, kinds=["contact"], k=20)
+    if hits is None:
+        hits = await search(scope, query, vector, kinds=["contact"], k=20)
     return {str(h.item_id): h.similarity or 0.0 for h in hits if h.similarity is not None}
 
 

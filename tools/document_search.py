@@ -42,14 +42,16 @@ class RankedDocument:
 
 
 async def rank_documents(
-    scope: ToolScope, query: str, vector: Sequence[float] | None, *, k: int = 3
+    scope: ToolScope, query: str, vector: Sequence[float] | None, *, k: int = 3,
+    hits: Sequence[Any] | None = None,
 ) -> list[RankedDocument]:
     """Rank the scope's ready documents for the request."""
     async with scope.db.connection() as conn:
         catalog = await kb.document_catalog(conn, scope.workspace_id, scope.source_ids)
     if not catalog:
         return []
-    hits = await search(scope, query, vector, kinds=["document"], k=30)
+    if hits is None:
+        hits = await search(scope, query, vector, kinds=["document"], k=30)
     sims: dict[uuid.UUID, float] = {}
     for hit in hits:
         if hit.document_id is not None:

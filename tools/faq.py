@@ -54,11 +54,16 @@ class Passage:
         }
 
 
+SUPPORT_KINDS = ("qa", "text", "page", "document")
+
+
 async def retrieve(
-    scope: ToolScope, query: str, vector: Sequence[float] | None, *, k: int = 4
+    scope: ToolScope, query: str, vector: Sequence[float] | None, *, k: int = 4,
+    hits: Sequence[Any] | None = None,
 ) -> list[Passage]:
     """Return the best support passages for the query (Q/A answers whole, chunks otherwise)."""
-    hits = await search(scope, query, vector, kinds=["qa", "text", "page", "document"], k=24)
+    if hits is None:
+        hits = await search(scope, query, vector, kinds=list(SUPPORT_KINDS), k=24)
     if not hits:
         return []
     qa_ids = [h.item_id for h in hits if h.kind == "qa"]

@@ -66,9 +66,11 @@ async def rank_pages(
     *,
     mode: NavigationMode = "links",
     k: int = 5,
+    hits: Sequence[Any] | None = None,
 ) -> list[RankedPage]:
     """Rank the scope's pages for the query: chunk search aggregated per page, plus name match."""
-    hits = await search(scope, query, vector, kinds=["page"], k=40)
+    if hits is None:
+        hits = await search(scope, query, vector, kinds=["page"], k=40)
     if not hits:
         return []
     best: dict[uuid.UUID, list[Any]] = {}

@@ -50,6 +50,8 @@ _CONCEPT_OF: dict[str, str] = {v: k for k, vs in CONCEPTS.items() for v in vs}
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics."""
+    if text.isascii():
+        return text.lower()
     return "".join(
         ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch)
     )
@@ -72,12 +74,18 @@ def tokens(text: str) -> list[str]:
 
 def content_stems(text: str) -> list[str]:
     """Return stems of the topic-bearing words of `text`, in order, without repeats."""
+    return list(_content_stems(text))
+
+
+@lru_cache(maxsize=8192)
+def _content_stems(text: str) -> tuple[str, ...]:
+    # Titles and passages recur on every turn: stem each text once per process.
     seen: dict[str, None] = {}
     for tok in tokens(text):
         if tok in STOPWORDS or tok in QUESTION_WORDS or (len(tok) < 2 and not tok.isdigit()):
             continue
         seen.setdefault(stem(tok), None)
-    return list(seen)
+    return tuple(seen)
 
 
 _HOW_MUCH = re.compile(r"\bhow (much|expensive|pricey)\b|\bwhat (do|does|will) (it|they|that|this) (cost|run)\b")
@@ -93,15 +101,20 @@ def question_concepts(question: str) -> set[str]:
 
 def concepts(stems: Iterable[str]) -> set[str]:
     """Return the concept groups the stems belong to (a stem may prefix-match a group word)."""
-    found = set()
+    found: set[str] = set()
     for s in stems:
-        if s in _CONCEPT_OF:
-            found.add(_CONCEPT_OF[s])
-            continue
-        for word, concept in _CONCEPT_OF.items():
-            if len(word) >= 4 and (s.startswith(word) or word.startswith(s) and len(s) >= 4):
-                found.add(concept)
+        found |= _concepts_of(s)
     return found
+
+
+@lru_cache(maxsize=16384)
+def _concepts_of(stem_: str) -> frozenset[str]:
+    if stem_ in _CONCEPT_OF:
+        return frozenset((_CONCEPT_OF[stem_],))
+    return frozenset(
+        concept for word, concept in _CONCEPT_OF.items()
+        if len(word) >= 4 and (stem_.startswith(word) or word.startswith(stem_) and len(stem_) >= 4)
+    )
 
 
 def overlap(query_stems: Sequence[str], text_stems: Iterable[str]) -> float:
@@ -176,13 +189,16 @@ _CODE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+
 
 
 def codes(text: str) -> set[str]:
-    """Return identifier-like tokens (error codes, model numbers: "E-412", "C40"), dash-free.
+    """Return identifier-like tokens (error codes, model numbers: "E-412", "C40"), dash-free."""
+    return set(_codes(text))
 
-    Codes are precise references: a passage that contains the visitor's code is about it.
-    """
+
+@lru_cache(maxsize=8192)
+def _codes(text: str) -> frozenset[str]:
+    # Codes are precise references: a passage that contains the visitor's code is about it.
     found = set()
     for match in _CODE.finditer(fold(text)):
         token = match.group(0).replace("-", "")
         if len(token) >= 3 and not token.isdigit():
             found.add(token)
-    return found
+    return frozenset(found)

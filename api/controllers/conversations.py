@@ -57,11 +57,11 @@ class PreviewController(Controller):
     @post("/turns", status_code=200)
     async def turn(
         self, chatbot_id: FromPath[uuid.UUID], data: JSONBody[TurnIn],
-        request: Request[Any, Any, Any], conn: ConnDep, workspace_id: WorkspaceId,
-        runtime: RuntimeDep,
+        request: Request[Any, Any, Any], workspace_id: WorkspaceId, runtime: RuntimeDep,
     ) -> Response[Any]:
         """Run a preview turn (draft config, marked preview): SSE or JSON like the widget."""
-        bot = await chatbot_service.get_chatbot(conn, workspace_id, chatbot_id)
+        async with runtime.db.connection() as conn:
+            bot = await chatbot_service.get_chatbot(conn, workspace_id, chatbot_id)
         turn_request = TurnRequest(message=data.message, lead=data.lead, thread_id=data.thread_id)
         if "text/event-stream" in request.headers.get("accept", ""):
             handle = await runtime.turns.begin(bot.workspace_id, bot.id, turn_request, "preview")

@@ -108,10 +108,12 @@ class WidgetController(Controller):
     @post("/turns", status_code=200)
     async def turn(
         self, public_key: FromPath[str], data: JSONBody[TurnIn], request: Request[Any, Any, Any],
-        conn: ConnDep, runtime: RuntimeDep,
+        runtime: RuntimeDep,
     ) -> Response[Any]:
         """Run a turn: SSE with `Accept: text/event-stream`, else the TurnOutput as JSON."""
-        bot = await _authorised_bot(request, conn, runtime, public_key)
+        # No request-scoped connection: a turn must not hold one while it waits for its own.
+        async with runtime.db.connection() as conn:
+            bot = await _authorised_bot(request, conn, runtime, public_key)
         await runtime.limiter.check(
             chatbot_id=str(bot.id), ip=client_ip(request), thread_id=data.thread_id
         )

@@ -1,0 +1,78 @@
+"""Shared benchmark set-up: a throw-away embedded PostgreSQL and an ingested suite company."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0–100) of the values (nearest rank)."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return round(ordered[rank], 2)
+
+
+def machine() -> dict[str, Any]:
+    """Describe where the numbers were measured."""
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_avg": [round(x, 2) for x in os.getloadavg()]}
+
+
+@contextlib.asynccontextmanager
+async def embedded_runtime(**settings: Any) -> AsyncIterator[Any]:
+    """Start a private embedded PostgreSQL and a Runtime on it; remove everything after."""
+    from signpost.runtime import Runtime
+    from signpost.settings import Settings
+    from store.embedded import EmbeddedPostgres
+
+    base = Path(tempfile.mkdtemp(prefix="signpost-bench-", dir="/tmp"))
+    pg = EmbeddedPostgres(base)
+    dsn = pg.start()
+    values: dict[str, Any] = {
+        "database_url": dsn, "data_dir": base / "data", "redis_url": None, "chat_model": None,
+        "openai_api_key": None, "openai_base_url": None, "public_url": "http://bench.local",
+        "_env_file": None,
+    }
+    rt = await Runtime.start(Settings(**(values | settings)), dsn=dsn)
+    try:
+        yield rt
+    finally:
+        await rt.close()
+        pg.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+async def ingest_suite(rt: Any, spec_path: Path, *, publish: bool = True) -> Any:
+    """Provision a company from a bot/sources/buckets spec, wait for ingestion."""
+    import yaml
+
+    from services.provision import ProvisionSpec, provision
+    from store import jobs as jobs_repo
+
+    spec = ProvisionSpec.model_validate(yaml.safe_load(spec_path.read_text()))
+    if publish:
+        spec.bot.status = "published"
+    async with rt.db.transaction() as conn:
+        built = await provision(conn, rt.files, spec, base_dir=spec_path.parent,
+                                workspace_name=f"bench {uuid.uuid4().hex[:6]}")
+    async with rt.db.connection() as conn:
+        for job_id in await jobs_repo.stale_jobs(conn):
+            await rt.jobs.submit(job_id)
+    await rt.jobs.wait_idle(600)
+    return built
