@@ -78,4 +78,12 @@ async def prepare(runtime: Runtime, *, seed: bool) -> dict[str, Any]:
         )
     if bot is None:
         return {"note": "the demo chatbot was deleted"}
-    return {"api_key": state["api_key"], "urls": {"Demo bot id": f"/api/v1/chatbots/{bot.id}"}}
+    return {
+        "api_key": state["api_key"],
+        "urls": {
+            "Demo page": f"/demo/{bot.public_key}",
+            "Builder": "/ui/  (sign in with the demo API key)",
+            "Traces": "/ui/traces",
+            "Demo bot": f"/api/v1/chatbots/{bot.id}",
+        },
+    }
