@@ -38,6 +38,7 @@ class ChatbotOut(BaseModel):
     public_key: str
     icon_url: str | None
     kb_version: str | None
+    lead_sheet: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -56,6 +57,7 @@ class ChatbotOut(BaseModel):
             public_key=bot.public_key,
             icon_url=icon_url(base_url, bot.icon_key),
             kb_version=bot.kb_version,
+            lead_sheet=(bot.settings or {}).get("lead_sheet"),
             created_at=bot.created_at,
             updated_at=bot.updated_at,
         )

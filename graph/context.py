@@ -39,6 +39,8 @@ class TurnServices:
     base_url: str
     models: Any = None
     """graph.model.ModelClients: chat model clients (None in deterministic mode)."""
+    submit_job: Any = None
+    """async (job_id) -> None: hands a queued background job to the job runner."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Run sync jobs: Celery on Redis when REDIS_URL is set, in-process asyncio tasks otherwise.
+"""Run background jobs (source syncs, lead deliveries).
+
+Celery on Redis when REDIS_URL is set, in-process asyncio tasks otherwise.
 
 Both paths call the same `run_job`. A job is claimed once (queued → running), reports
 progress and per-item errors, heartbeats while it runs, and ends succeeded or failed.
@@ -80,6 +82,10 @@ async def run_job(
 
 
 async def _run_claimed(deps: IngestDeps, job: jobs_repo.Job) -> str:
+    if job.kind == "lead_sink":
+        from services.lead_sink import deliver
+
+        return await deliver(deps.db, deps.settings, job)
     if job.kind != "sync" or job.source_id is None:
         async with deps.db.connection() as conn:
             await jobs_repo.finish(

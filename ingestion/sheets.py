@@ -28,6 +28,8 @@ from ingestion.records import ContactRecord, LoaderError
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = ",;\t"
 _GOOGLE_SHEETS_BASE = "https://sheets.googleapis.com/v4/spreadsheets"
+WRITE_SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+"""Enough to append rows to a sheet shared with the service account as Editor."""
 _CREDENTIALS_HINT = (
     "Google Sheets sources need a service-account JSON: set GOOGLE_SERVICE_ACCOUNT_FILE"
 )
@@ -236,7 +238,7 @@ def read_google_sheet(
     `spreadsheet_id` may be the key or the sheet's URL. `endpoint` replaces the Sheets
     API base URL (a recorded-response server); with it, credentials are optional.
     """
-    key, gid = _spreadsheet_key(spreadsheet_id)
+    key, gid = spreadsheet_key(spreadsheet_id)
     gc = client or _google_client(credentials_file, endpoint)
     try:
         chosen = _google_worksheet(gc.open_by_key(key).worksheets(), worksheet, gid)
@@ -258,7 +260,8 @@ def read_google_sheet(
     return table_from_rows(values, what=f"worksheet '{chosen.title}'")
 
 
-def _spreadsheet_key(value: str) -> tuple[str, int | None]:
+def spreadsheet_key(value: str) -> tuple[str, int | None]:
+    """Return the spreadsheet key and the tab id (gid) of a Sheets URL or a bare key."""
     value = value.strip()
     if not value:
         raise LoaderError("no spreadsheet given: paste the Google Sheet's URL or its key")
@@ -283,24 +286,37 @@ def _google_worksheet(
     return next(s for s in sheets if s.title == title)
 
 
-def _google_client(credentials_file: Path | None, endpoint: str | None) -> gspread.Client:
+def google_client(
+    credentials_file: Path | None, endpoint: str | None, *, write: bool = False
+) -> gspread.Client:
+    """Return a Sheets client for the service account (read-only scopes unless `write`).
+
+    `endpoint` replaces the Sheets API base URL (a recorded-response server).
+    """
+    scopes = WRITE_SCOPES if write else READONLY_SCOPES
+    return _google_client(credentials_file, endpoint, scopes=scopes)
+
+
+def _google_client(
+    credentials_file: Path | None, endpoint: str | None, *, scopes: list[str] = READONLY_SCOPES
+) -> gspread.Client:
     if credentials_file is None:
         if endpoint:  # a local recorded-response server needs no Google account
             return gspread.Client(auth=None, session=_RebasedSession(endpoint))  # type: ignore[arg-type]
         raise LoaderError(_CREDENTIALS_HINT)
-    credentials = _service_account_credentials(credentials_file)
+    credentials = _service_account_credentials(credentials_file, scopes)
     if endpoint:
         session = _RebasedAuthorizedSession(credentials, endpoint)
         return gspread.Client(credentials, session, http_client=gspread.BackOffHTTPClient)
-    # what gspread.service_account() builds, with read-only scopes: we never write
+    # what gspread.service_account() builds, with read-only scopes unless we append leads
     return gspread.Client(credentials, http_client=gspread.BackOffHTTPClient)
 
 
-def _service_account_credentials(path: Path) -> Credentials:
+def _service_account_credentials(path: Path, scopes: list[str] = READONLY_SCOPES) -> Credentials:
     if not path.is_file():
         raise LoaderError(f"GOOGLE_SERVICE_ACCOUNT_FILE points to {path}, which does not exist")
     try:
-        return Credentials.from_service_account_file(str(path), scopes=READONLY_SCOPES)
+        return Credentials.from_service_account_file(str(path), scopes=scopes)
     except (ValueError, KeyError) as exc:
         raise LoaderError(
             f"{path} is not a service-account key (JSON with client_email and private_key): "

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from services.lead_sink import LeadSheet
 from signpost.errors import NotFound, ValidationFailed
 from signpost.protocol import DEFAULT_LEAD_FIELDS, KNOWN_LEAD_FIELDS, LeadField
 from store import chatbots as repo
@@ -117,6 +118,10 @@ class ChatbotCreate(_ChatbotFields):
         validate_default=True,
     )
     status: Literal["draft", "published"] = "draft"
+    lead_sheet: LeadSheet | None = Field(
+        None, description="Append each new lead to this Google Sheet (shared with the "
+        "service account as Editor); null = off."
+    )
 
 
 class ChatbotPatch(_ChatbotFields):
@@ -129,6 +134,11 @@ class ChatbotPatch(_ChatbotFields):
     allowed_origins: list[str] | None = Field(None, max_length=50)
     lead_fields: list[str | LeadFieldIn] | None = Field(None, min_length=1, max_length=10)
     status: Literal["draft", "published"] | None = None
+    lead_sheet: LeadSheet | None = Field(None, description="null turns the lead sheet off.")
+
+
+NULLABLE = frozenset({"lead_sheet"})
+"""Fields a PATCH may set to null (to turn a feature off)."""
 
 
 def _columns(data: _ChatbotFields, *, fields: set[str]) -> dict[str, Any]:
@@ -139,6 +149,10 @@ def _columns(data: _ChatbotFields, *, fields: set[str]) -> dict[str, Any]:
             value = [f.model_dump() for f in value]
         elif name == "ui":
             value = value.model_dump()
+        elif name == "lead_sheet":
+            # settings holds the optional integrations; the lead sheet is its only key so far
+            values["settings"] = {"lead_sheet": value.model_dump() if value else None}
+            continue
         values[name] = value
     return values
 
@@ -167,7 +181,10 @@ async def update_chatbot(
     conn: Conn, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, patch: ChatbotPatch
 ) -> Chatbot:
     """Apply the fields present in the patch."""
-    given = {name for name in patch.model_fields_set if getattr(patch, name) is not None}
+    given = {
+        name for name in patch.model_fields_set
+        if getattr(patch, name) is not None or name in NULLABLE
+    }
     nulls = patch.model_fields_set - given
     if nulls:
         raise ValidationFailed(

@@ -98,7 +98,13 @@ class TurnEngine:
             signer=LinkSigner(settings.resolved_secret_key(), ttl=settings.document_link_ttl),
             base_url=runtime.base_url,
             models=models,
+            submit_job=self._submit_job,
         )
+
+    async def _submit_job(self, job_id: uuid.UUID) -> None:
+        """Hand a job a node queued to the runner (a later sweep picks it up otherwise)."""
+        if self.runtime.jobs is not None:
+            await self.runtime.jobs.submit(job_id)
 
     async def start(self) -> None:
         """Create the checkpoint tables once and compile the graph per saver."""

@@ -48,28 +48,30 @@ async def append_message(
     trace_id: str | None = None,
     latency_ms: float | None = None,
 ) -> int:
-    """Append a message at the thread's next position; return that position."""
+    """Append a message at the thread's next position; return that position.
+
+    One statement: the conversation's counter and activity time move with the insert.
+    """
     cur = await conn.execute(
-        """UPDATE conversations SET message_count = message_count + 1, last_activity_at = now()
-           WHERE thread_id = %s AND workspace_id = %s RETURNING message_count""",
-        (thread_id, workspace_id),
-    )
-    row = await cur.fetchone()
-    if row is None:
-        raise LookupError(f"thread {thread_id} does not exist")
-    position = int(row["message_count"])
-    await conn.execute(
-        """INSERT INTO messages (id, thread_id, workspace_id, position, role, turn_id, content,
+        """WITH slot AS (
+               UPDATE conversations SET message_count = message_count + 1,
+                                        last_activity_at = now()
+               WHERE thread_id = %s AND workspace_id = %s RETURNING message_count)
+           INSERT INTO messages (id, thread_id, workspace_id, position, role, turn_id, content,
                                  lead_input, output, intent, tool, citations, trace_id, latency_ms)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+           SELECT %s, %s, %s, slot.message_count, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
+           FROM slot RETURNING position""",
         (
-            uuid.uuid4(), thread_id, workspace_id, position, role, turn_id, content,
-            Jsonb(lead_input) if lead_input is not None else None,
+            thread_id, workspace_id, uuid.uuid4(), thread_id, workspace_id, role, turn_id,
+            content, Jsonb(lead_input) if lead_input is not None else None,
             Jsonb(output) if output is not None else None, intent, tool,
             Jsonb(citations or []), trace_id, latency_ms,
         ),
     )
-    return position
+    row = await cur.fetchone()
+    if row is None:
+        raise LookupError(f"thread {thread_id} does not exist")
+    return int(row["position"])
 
 
 async def list_messages(

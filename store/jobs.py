@@ -17,7 +17,7 @@ STALE_AFTER_S = 120
 
 _COLUMNS = (
     "id, workspace_id, source_id, kind, status, progress_done, progress_total, errors, result, "
-    "attempts, created_at, started_at, finished_at, updated_at"
+    "attempts, created_at, started_at, finished_at, updated_at, lead_id"
 )
 
 
@@ -39,6 +39,7 @@ class Job:
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    lead_id: uuid.UUID | None = None
 
 
 async def enqueue_sync(conn: Conn, workspace_id: uuid.UUID, source_id: uuid.UUID) -> tuple[Job, bool]:
@@ -63,6 +64,26 @@ async def enqueue_sync(conn: Conn, workspace_id: uuid.UUID, source_id: uuid.UUID
         if row is None:  # finished between the two statements: try once more
             return await enqueue_sync(conn, workspace_id, source_id)
         return Job(**row), False
+
+
+async def enqueue_lead_sink(
+    conn: Conn, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, lead_id: uuid.UUID
+) -> uuid.UUID | None:
+    """Queue the delivery of a new lead to the chatbot's sheet, if it has one; return the job.
+
+    None when the chatbot has no lead sheet or the lead was already queued once.
+    """
+    cur = await conn.execute(
+        """INSERT INTO jobs (id, workspace_id, kind, lead_id)
+           SELECT %s, c.workspace_id, 'lead_sink', %s FROM chatbots c
+           WHERE c.workspace_id = %s AND c.id = %s
+             AND jsonb_typeof(c.settings -> 'lead_sheet') = 'object'
+           ON CONFLICT (lead_id) WHERE kind = 'lead_sink' DO NOTHING
+           RETURNING id""",
+        (uuid.uuid4(), lead_id, workspace_id, chatbot_id),
+    )
+    row = await cur.fetchone()
+    return row["id"] if row else None
 
 
 async def get_job(conn: Conn, workspace_id: uuid.UUID, job_id: uuid.UUID) -> Job | None:

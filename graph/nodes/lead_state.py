@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -11,8 +12,11 @@ from graph import lead as lead_rules
 from graph.context import Context
 from graph.state import LeadMemory, PendingDocument, TurnState
 from services import documents as document_links
+from services import lead_sink
 from signpost.protocol import LeadField
 from store import leads as leads_repo
+
+log = logging.getLogger(__name__)
 
 DOCUMENT_MIN_SCORE = 0.22
 """Below this a requested document is 'not found' rather than offered."""
@@ -56,13 +60,15 @@ async def check_lead_state(state: TurnState, runtime: Runtime[Context]) -> dict[
     submission = state.get("lead_submission")
 
     async def capture(values: dict[str, str]) -> None:
-        lead_id = await _store_lead(ctx, state, values)
+        lead_id, created = await _store_lead(ctx, state, values)
         lead["status"], lead["lead_id"], lead["values"] = "captured", lead_id, values
         outcome["captured_now"] = True
         to_release = [d for d in lead["pending"] if d["document_id"] not in lead["released"]]
         outcome["released"] = await _release(ctx, state, lead_id, to_release)
         lead["released"] += [d["document_id"] for d in outcome["released"]]
         lead["pending"] = []
+        if created and ctx.mode == "live":
+            await _send_to_sink(ctx, lead_id)
 
     if submission is not None:
         result = lead_rules.validate_submission(submission, fields)
@@ -106,9 +112,12 @@ async def check_lead_state(state: TurnState, runtime: Runtime[Context]) -> dict[
     return {"lead": lead, "lead_outcome": outcome}
 
 
-async def _store_lead(ctx: Context, state: TurnState, values: dict[str, str]) -> str:
+async def _store_lead(
+    ctx: Context, state: TurnState, values: dict[str, str]
+) -> tuple[str, bool]:
+    """Store the lead; return its id and whether it is new."""
     async with ctx.services.db.transaction() as conn:
-        lead_id, _ = await leads_repo.upsert_lead(
+        lead_id, created = await leads_repo.upsert_lead(
             conn,
             ctx.workspace_id,
             ctx.chatbot_id,
@@ -116,7 +125,22 @@ async def _store_lead(ctx: Context, state: TurnState, values: dict[str, str]) ->
             thread_id=state.get("thread_id"),
             mode=ctx.mode,
         )
-    return str(lead_id)
+    return str(lead_id), created
+
+
+async def _send_to_sink(ctx: Context, lead_id: str) -> None:
+    """Queue a new live lead for the chatbot's lead sheet, if any (never fails the turn)."""
+    import uuid
+
+    try:
+        async with ctx.services.db.transaction() as conn:
+            job_id = await lead_sink.queue_delivery(
+                conn, ctx.workspace_id, ctx.chatbot_id, uuid.UUID(lead_id)
+            )
+        if job_id is not None and ctx.services.submit_job is not None:
+            await ctx.services.submit_job(job_id)
+    except Exception:  # noqa: BLE001 - the visitor's turn matters more than the sheet
+        log.exception("could not queue lead %s for the lead sheet", lead_id)
 
 
 async def _release(
