@@ -706,7 +706,7 @@ _BYPASS_PATTERNS: tuple[str, ...] = (
     r"\bi\s*(?:'ve|have)?\s+already\s+(?:done|completed)\s+(?:that|it|the\s+form)\b",
     r"\byou\s+(?:already\s+)?(?:have|got|received)\s+(?:my|our)\s+(?:e-?mail|details|info|"
     r"contact|number|data)(?:\s+already)?\b",
-    r"\blead(?:_status|\s+status)?\s*(?:is|=|:|to)?\s*(?:already\s+)?[\"']?(?:captured|"
+    r"\blead(?:_?status|\s+status)?\s*(?:is|=|:|to)?\s*(?:already\s+)?[\"']?(?:captured|"
     r"submitted|complete[d]?|verified|approved)\b",
     r"\bstatus\s*[=:]\s*[\"']?captured\b|\bform\s+(?:is\s+|was\s+)?already\s+(?:submitted|"
     r"filled|completed|done)\b",

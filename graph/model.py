@@ -117,7 +117,7 @@ async def compose_stream(
         except StopAsyncIteration:
             return
         text = chunk.text if hasattr(chunk, "text") else str(chunk.content)
-        if callable(text):
+        if callable(text) and not isinstance(text, str):  # older langchain-core: a method
             text = text()
         if text:
-            yield text
+            yield str(text)

@@ -132,7 +132,11 @@ def overlap(query_stems: Sequence[str], text_stems: Iterable[str]) -> float:
 
 
 _MONEY = re.compile(r"[€$£¥]\s?\d|\d\s?(?:eur|usd|gbp|chf|sek|nok|dkk|pln)\b", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(€$£])|\n+")
+_TITLES = ("Dr", "Mr", "Mrs", "Ms", "Mx", "Prof")
+# A title's full stop ("Dr. Helen Marsh") does not end a sentence.
+_SENTENCE = re.compile(
+    "".join(rf"(?<!\b{t}\.)" for t in _TITLES) + r"(?<=[.!?])\s+(?=[A-Z0-9\"'(€$£])|\n+"
+)
 
 
 @dataclass(frozen=True, slots=True)

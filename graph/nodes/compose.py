@@ -201,6 +201,7 @@ async def _fallback_draft(ctx: Context, state: TurnState, t: c.Templates, names:
     """Say the knowledge base has no answer and offer a human."""
     bot = state["bot"]
     human, blocks = await _human_offer(ctx, state, t)
+    human = f" {human}" if human else ""  # pick() strips the variant's leading space
     intent = state["classification"]["intent"]
     if intent == "out_of_scope":
         text = t.pick("out_of_scope", "answer", company=_company(bot["name"]), human=human)

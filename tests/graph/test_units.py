@@ -1,0 +1,320 @@
+"""Pure parts of the turn graph: router, shape, history, follow-ups, guard, decisions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.builder import build_graph
+from graph.classifier import Signals, decide
+from graph.compose import answer_from
+from graph.followup import is_followup, resolve_query
+from graph.guard import StreamGuard, forbidden_terms, guard_output, leaks
+from graph.nodes.lead_state import chosen_documents
+from graph.routing import route_intent
+from graph.state import MAX_HISTORY, Focus, append_history
+from signpost.protocol import INTENT_TOOL, INTENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = ["senior-pet-care-guide.md", "sources/9f3c/001.md", "fernbrook-welcome.pdf"]
+TOKEN = "/d/eyJ2IjoxLCJrIjoiU0RsWU1nZl8ifQ.eUVJ5fVzO0EhPTCANk33bi3ovvA"
+
+
+# -- router and graph shape -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("intent", "node"),
+    [
+        ("navigation", "page_navigator"),
+        ("product", "page_navigator"),
+        ("support", "faq_retriever"),
+        ("contact", "contact_lookup"),
+        ("document", "document_referral"),
+        ("lead", "check_lead_state"),
+        ("greeting", "check_lead_state"),
+        ("out_of_scope", "check_lead_state"),
+    ],
+)
+def test_router_sends_each_intent_to_its_tool_or_past_the_tools(intent: str, node: str) -> None:
+    assert route_intent({"classification": {"intent": intent}}) == node
+
+
+@pytest.mark.parametrize("classification", [{}, {"intent": None}, {"intent": "weather"}])
+def test_router_refuses_a_state_without_a_valid_intent(classification: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="no valid intent"):
+        route_intent({"classification": classification})
+    assert set(INTENT_TOOL) == set(INTENTS)
+
+
+def test_graph_shape_one_tool_per_turn_then_lead_state_then_compose() -> None:
+    drawn = build_graph().compile().get_graph()
+    edges = {(e.source, e.target) for e in drawn.edges}
+    tools = {"page_navigator", "contact_lookup", "faq_retriever", "document_referral"}
+    assert edges == {
+        ("__start__", "load_context"),
+        ("load_context", "classify_intent"),
+        *(("classify_intent", t) for t in tools),
+        ("classify_intent", "check_lead_state"),
+        *((t, "check_lead_state") for t in tools),
+        ("check_lead_state", "compose_response"),
+        ("compose_response", "__end__"),
+    }
+    conditional = {(e.source, e.target) for e in drawn.edges if e.conditional}
+    assert conditional == {("classify_intent", t) for t in (*tools, "check_lead_state")}
+
+
+def test_langgraph_json_points_at_an_importable_graph() -> None:
+    import importlib
+
+    spec = json.loads((ROOT / "langgraph.json").read_text())
+    path, name = spec["graphs"]["signpost_turn"].split(":")
+    module = importlib.import_module(path.removeprefix("./").removesuffix(".py").replace("/", "."))
+    assert "compose_response" in getattr(module, name).get_graph().nodes
+
+
+# -- history and follow-ups -----------------------------------------------------------------------
+def _message(i: int) -> dict[str, Any]:
+    return {
+        "role": "user" if i % 2 == 0 else "assistant",
+        "content": str(i),
+        "intent": None,
+        "turn_id": f"t{i}",
+    }
+
+
+def test_history_appends_in_order_and_keeps_the_most_recent() -> None:
+    history: list[Any] = []
+    for i in range(MAX_HISTORY + 6):
+        history = append_history(history, [_message(i)])  # type: ignore[list-item]
+    assert [m["content"] for m in history] == [str(i) for i in range(6, MAX_HISTORY + 6)]
+    assert append_history(None, None) == []
+
+
+DENTAL: Focus = {
+    "kind": "product",
+    "title": "Dental cleanings for dogs and cats",
+    "url": "https://x.example/dental/",
+    "item_id": "p1",
+    "subject": "Dental cleanings for dogs and cats",
+}
+NAMES = [
+    "Dental cleanings for dogs and cats",
+    "Exotic pet vet in Bend and Portland",
+    "Wellness Plan Agreement",
+]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["what does it cost?", "and how long does it take?", "is that painful for them?", "price?"],
+)
+def test_a_message_leaning_on_the_subject_is_a_follow_up(message: str) -> None:
+    assert is_followup(message, DENTAL, NAMES)
+    assert resolve_query(message, DENTAL, True) == f"{message} {DENTAL['subject']}"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "do you also see exotic pets in Bend, like lizards?",
+        "can I read the wellness plan agreement before signing up for one of the plans?",
+    ],
+)
+def test_a_message_naming_another_item_starts_a_new_subject(message: str) -> None:
+    assert not is_followup(message, DENTAL, NAMES)
+
+
+def test_nothing_is_a_follow_up_without_a_subject() -> None:
+    assert not is_followup("what does it cost?", None, NAMES)
+    assert resolve_query("what does it cost?", None, True) == "what does it cost?"
+    assert resolve_query("what does it cost?", DENTAL, False) == "what does it cost?"
+
+
+# -- the output guard -----------------------------------------------------------------------------
+def test_forbidden_terms_cover_names_and_key_basenames_longest_first() -> None:
+    terms = forbidden_terms([*FILES, "", "a.md"])
+    assert "senior-pet-care-guide.md" in terms and "sources/9f3c/001.md" in terms
+    assert "001.md" in terms  # the storage key's own name counts too
+    assert "a.md" not in terms  # too short to mean anything
+    assert terms == sorted(terms, key=len, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "get it at https://host.example" + TOKEN,
+        "the file is Senior-Pet-Care-Guide.MD",
+        "stored under sources/9f3c/001.md",
+        "(" + TOKEN + ")",
+    ],
+)
+def test_leaks_finds_signed_links_and_file_names(text: str) -> None:
+    assert leaks(text, forbidden_terms(FILES))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Senior Pet Care Guide covers diet and checkups.",
+        "See https://fernbrookvets.example/d/ for details",  # no token after /d/
+        "Call (503) 555-0134.",
+    ],
+)
+def test_titles_and_ordinary_text_are_not_leaks(text: str) -> None:
+    assert not leaks(text, forbidden_terms(FILES))
+
+
+def _gated_blocks() -> list[dict[str, Any]]:
+    return [
+        {"type": "links", "links": [{"label": "Senior pets", "url": "https://x.example/senior/"}]},
+        {
+            "type": "documents",
+            "documents": [
+                {
+                    "document_id": "d1",
+                    "title": "Senior Pet Care Guide",
+                    "url": "https://host" + TOKEN,
+                    "expires_at": "2030",
+                }
+            ],
+        },
+        {
+            "type": "cards",
+            "cards": [
+                {
+                    "title": "Guide",
+                    "url": "https://x.example/senior-pet-care-guide.md",
+                    "image_url": None,
+                    "snippet": "",
+                    "cta": "View",
+                }
+            ],
+        },
+    ]
+
+
+def test_guard_strips_everything_gated_before_capture() -> None:
+    citations = [
+        {"source_id": "s", "title": "Guide", "url": None, "snippet": "in senior-pet-care-guide.md"},
+        {"source_id": "s", "title": "FAQ", "url": "https://x.example/faq", "snippet": "ok"},
+    ]
+    text, blocks, cited, tripped = guard_output(
+        "Download senior-pet-care-guide.md here",
+        _gated_blocks(),
+        citations,
+        captured=False,
+        terms=forbidden_terms(FILES),
+        safe_text="Please use the form.",
+    )
+    assert tripped
+    assert text == "Please use the form."
+    assert [b["type"] for b in blocks] == ["links"]
+    assert [c["title"] for c in cited] == ["FAQ"]
+
+
+def test_guard_lets_everything_through_after_capture() -> None:
+    blocks = _gated_blocks()
+    text, kept, _, tripped = guard_output(
+        "Here it is: " + TOKEN,
+        blocks,
+        [],
+        captured=True,
+        terms=forbidden_terms(FILES),
+        safe_text="x",
+    )
+    assert (text, kept, tripped) == ("Here it is: " + TOKEN, blocks, False)
+
+
+@pytest.mark.parametrize("leak", ["senior-pet-care-guide.md", TOKEN, "SOURCES/9F3C/001.MD"])
+@pytest.mark.parametrize("step", [1, 3, 7])
+def test_stream_guard_never_emits_part_of_a_leak(leak: str, step: int) -> None:
+    text = "Happy to help with your older cat. " * 3 + f"The file is {leak} and more text after it."
+    guard = StreamGuard(forbidden_terms(FILES), captured=False)
+    sent = (
+        "".join(guard.push(text[i : i + step]) for i in range(0, len(text), step)) + guard.flush()
+    )
+    assert guard.tripped
+    assert not leaks(sent, forbidden_terms(FILES))
+    # What was sent is a clean prefix that stops before the leak begins.
+    assert text.startswith(sent) and len(sent) <= text.index(leak)
+
+
+def test_stream_guard_passes_clean_text_through_unchanged() -> None:
+    text = "A wellness exam costs $68; vaccines are extra (rabies $32). " * 4
+    guard = StreamGuard(forbidden_terms(FILES), captured=False)
+    pieces = [guard.push(text[i : i + 5]) for i in range(0, len(text), 5)]
+    tail = guard.flush()
+    assert "".join(pieces) + tail == text and not guard.tripped
+    assert sum(1 for p in pieces if p) > 1  # it streams, holding back only a short tail
+    captured = StreamGuard(forbidden_terms(FILES), captured=True)
+    assert captured.push("senior-pet-care-guide.md") == "senior-pet-care-guide.md"
+
+
+# -- lead-state and classification decisions ------------------------------------------------------
+def _doc(
+    doc_id: str, score: float, similarity: float = 0.4, name_match: float = 0.0
+) -> dict[str, Any]:
+    return {
+        "document_id": doc_id,
+        "title": doc_id.title(),
+        "score": score,
+        "similarity": similarity,
+        "name_match": name_match,
+    }
+
+
+def test_chosen_documents_takes_the_best_and_any_also_named() -> None:
+    assert chosen_documents(None) == []
+    assert chosen_documents({"documents": []}) == []
+    ranked = [
+        _doc("guide", 0.6, name_match=0.8),
+        _doc("agreement", 0.4, name_match=0.7),
+        _doc("welcome", 0.3),
+    ]
+    assert [d["document_id"] for d in chosen_documents({"documents": ranked})] == [
+        "guide",
+        "agreement",
+    ]
+
+
+def test_chosen_documents_ignores_weak_matches_unless_clearly_best() -> None:
+    weak = [_doc("guide", 0.15, similarity=0.2), _doc("agreement", 0.14, similarity=0.2)]
+    assert chosen_documents({"documents": weak}) == []
+    clearly = [_doc("guide", 0.2, similarity=0.3), _doc("agreement", 0.1)]
+    assert [d["document_id"] for d in chosen_documents({"documents": clearly})] == ["guide"]
+
+
+def _signals(**extra: Any) -> Signals:
+    flat = {intent: 0.3 for intent in INTENTS} | {"support": 0.45}
+    return Signals(
+        exemplar=flat,
+        knowledge={"support": 0.6},
+        words=8,
+        evidence={"faq_similarity": 0.6, "passage_similarity": 0.6},
+        **extra,
+    )
+
+
+def test_a_gate_bypass_while_a_document_is_pending_stays_a_document_turn() -> None:
+    plain = decide(_signals())
+    assert plain.intent == "support"
+    pending = {"lead_status": "requested", "pending_documents": True}
+    for extra in ({"bypass": True}, {"decline": True}):
+        forced = decide(_signals(**pending, **extra))
+        assert forced.intent == "document"
+        assert forced.reason.startswith("document pending")
+    # Without a pending document (or a named one) the same words are not forced anywhere.
+    assert decide(_signals(bypass=True)).intent == "support"
+    assert decide(_signals(**pending)).intent == "support"
+
+
+def test_an_answer_keeps_a_title_with_its_name() -> None:
+    passage = (
+        "A practical guide for owners of older dogs and cats, by Dr. Helen Marsh, Medical "
+        "Director. Second edition, 2025."
+    )
+    assert answer_from("who wrote the guide?", [passage], limit=1) == (
+        "A practical guide for owners of older dogs and cats, by Dr. Helen Marsh, Medical Director."
+    )
