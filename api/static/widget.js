@@ -1,6 +1,5 @@
 /* Signpost chat widget: <script src="https://HOST/widget.js" data-bot="PUBLIC_KEY" async></script>
-   Renders in a shadow root (host CSS can't reach in, ours can't leak out); the only global is
-   window.Signpost. Turns stream over fetch + SSE. Plain ES2017, no build step. */
+   A shadow root keeps host CSS out and ours in; only global: window.Signpost. Fetch + SSE, no build. */
 (() => {
 'use strict';
 const NS = window.Signpost = window.Signpost || { version: '1', widgets: [] };
@@ -9,8 +8,7 @@ const script = document.currentScript ||
 if (!script || script.hasAttribute('data-sp-ready')) return;
 script.setAttribute('data-sp-ready', '');
 
-const CSS = `
-:host{all:initial!important;display:block!important;position:static!important}
+const CSS = `:host{all:initial!important;display:block!important;position:static!important}
 .w{--c:#2563eb;--f:#fff;--t:#111827;--m:#6b7280;--b:#e5e7eb;--s:#f3f4f6;all:initial;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--t)}
 :where(.w *,.w *::before,.w *::after){box-sizing:border-box;font:inherit;color:inherit;margin:0;padding:0}
 :where(.w button){cursor:pointer;background:none;border:0;line-height:1.2}
@@ -18,80 +16,88 @@ const CSS = `
 :where(.w a){text-decoration:none}
 .w :focus-visible{outline:2px solid var(--c);outline-offset:2px;box-shadow:0 0 0 4px #fff}
 :where(.w svg){width:18px;height:18px;flex:none;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
-.sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.launcher{position:fixed;z-index:2147483000;bottom:20px;right:20px;display:flex;align-items:center;gap:8px;height:52px;padding:0 20px 0 16px;border-radius:26px;background:var(--c);color:var(--f);font-weight:600;font-size:15px;box-shadow:0 6px 20px rgba(0,0,0,.22);transition:transform .15s}
+.panel,.log,.msg,.card,.cb,.box,.doc>div,.form,.form label,.form fieldset{display:flex;flex-direction:column}
+.launcher,.head,.typing,.links,.cards,.cites,.fb,.chips,.comp{display:flex}
+.av,.head button,.thumb,.fb button,.send{display:grid;place-items:center}
+.bub,.typing,.card,.box,.chip{border:1px solid var(--b)}
+.launcher img,.panel,.av img,.thumb img,.bub,.typing,.btn,.card,.box,.form input,.form textarea,.chip,.comp,.comp textarea,.foot{background:#fff}
+.launcher,.head,.head button,.user .bub,.btn:hover,.primary,.send{color:var(--f)}
+.launcher,.head,.btn,.box a,.doc,.fb{align-items:center}
+.sr,.panel,.av,.title,.card,.thumb,.cs{overflow:hidden}
+.launcher,.title,.ct,.box b,.primary{font-weight:600}
+.sr{position:absolute!important;width:1px;height:1px;clip:rect(0 0 0 0);white-space:nowrap}
+.launcher{position:fixed;z-index:2147483000;bottom:20px;right:20px;gap:8px;height:52px;padding:0 20px 0 16px;border-radius:26px;background:var(--c);font-size:15px;box-shadow:0 6px 20px rgba(0,0,0,.22);transition:transform .15s}
 .launcher:hover{transform:translateY(-1px)}
-.launcher img{width:26px;height:26px;border-radius:50%;object-fit:cover;background:#fff}
-.panel{position:fixed;z-index:2147483001;bottom:84px;right:20px;width:380px;height:min(640px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.24),0 0 0 1px rgba(0,0,0,.05)}
+.launcher img{width:26px;height:26px;border-radius:50%;object-fit:cover}
+.panel{position:fixed;z-index:2147483001;bottom:84px;right:20px;width:380px;height:min(640px,calc(100vh - 110px));border-radius:16px;box-shadow:0 12px 40px rgba(0,0,0,.24),0 0 0 1px rgba(0,0,0,.05)}
 .left .launcher,.left .panel{right:auto;left:20px}
 [hidden]{display:none!important}
 .inline .launcher,.inline .panel{position:absolute}
 .inline .panel{height:calc(100% - 100px);max-height:640px;max-width:calc(100% - 40px)}
-.head{display:flex;align-items:center;gap:10px;padding:12px 12px 12px 16px;background:var(--c);color:var(--f)}
-.av{width:34px;height:34px;border-radius:50%;flex:none;display:grid;place-items:center;background:rgba(255,255,255,.22);font-weight:700;overflow:hidden}
-.av img,.thumb img{width:100%;height:100%;object-fit:cover;background:#fff}
-.title{flex:1;min-width:0;font-weight:600;font-size:15px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.head button{width:34px;height:34px;border-radius:8px;display:grid;place-items:center;color:var(--f)}
+.head{gap:10px;padding:12px 12px 12px 16px;background:var(--c)}
+.av{width:34px;height:34px;border-radius:50%;flex:none;background:rgba(255,255,255,.22);font-weight:700}
+.av img,.thumb img{width:100%;height:100%;object-fit:cover}
+.title{flex:1;min-width:0;font-size:15px;white-space:nowrap;text-overflow:ellipsis}
+.head button{width:34px;height:34px;border-radius:8px}
 .head button:hover{background:rgba(255,255,255,.16)}
 .head :focus-visible{outline-color:var(--f);box-shadow:none}
-.log{flex:1;overflow-y:auto;padding:16px 14px 8px;display:flex;flex-direction:column;gap:10px;background:#fafafa;overscroll-behavior:contain}
-.msg{display:flex;flex-direction:column;gap:8px;max-width:88%}
+.log{flex:1;overflow-y:auto;padding:16px 14px 8px;gap:10px;background:#fafafa;overscroll-behavior:contain}
+.msg{gap:8px;max-width:88%}
 .msg.user{align-self:flex-end;align-items:flex-end}
-.bub{padding:9px 13px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid var(--b)}
+.bub{padding:9px 13px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}
 .bot .bub{border-top-left-radius:4px}
-.user .bub{background:var(--c);color:var(--f);border-color:transparent;border-top-right-radius:4px}
+.user .bub{background:var(--c);border-color:transparent;border-top-right-radius:4px}
 .bot{align-self:stretch;max-width:100%}
 .bot>.bub{align-self:flex-start;max-width:92%}
 .note{font-size:12px;color:var(--m)}
-.typing{display:flex;gap:4px;padding:13px 14px;align-self:flex-start;background:#fff;border:1px solid var(--b);border-radius:14px;border-top-left-radius:4px}
+.typing{gap:4px;padding:13px 14px;align-self:flex-start;border-radius:14px;border-top-left-radius:4px}
 .typing i{width:7px;height:7px;border-radius:50%;background:#9ca3af;animation:sp 1.2s infinite}
 .typing i:nth-child(2){animation-delay:.2s}.typing i:nth-child(3){animation-delay:.4s}
 @keyframes sp{0%,60%,100%{opacity:.3;transform:none}30%{opacity:1;transform:translateY(-3px)}}
 @media (prefers-reduced-motion:reduce){.typing i{animation:none}.launcher{transition:none}}
-.links{display:flex;flex-wrap:wrap;gap:6px}
-.btn{display:inline-flex;align-items:center;gap:6px;padding:7px 12px;border-radius:18px;border:1px solid var(--c);color:var(--c);background:#fff;font-weight:500;font-size:13px;line-height:1.3}
-.btn:hover{background:var(--c);color:var(--f)}
-.btn svg,.cards{display:flex;gap:10px;overflow-x:auto;padding:2px 2px 6px;scroll-snap-type:x mandatory}
-.card{flex:none;width:210px;scroll-snap-align:start;display:flex;flex-direction:column;background:#fff;border:1px solid var(--b);border-radius:12px;overflow:hidden}
-.thumb{height:118px;background:var(--s);display:grid;place-items:center;color:var(--m);overflow:hidden}
+.links{flex-wrap:wrap;gap:6px}
+.btn{display:inline-flex;gap:6px;padding:7px 12px;border-radius:18px;border:1px solid var(--c);color:var(--c);font-weight:500;font-size:13px;line-height:1.3}
+.btn:hover{background:var(--c)}
+.btn svg{width:14px;height:14px}
+.cards{gap:10px;overflow-x:auto;padding:2px 2px 6px;scroll-snap-type:x mandatory}
+.card{flex:none;width:210px;scroll-snap-align:start;border-radius:12px}
+.thumb{height:118px;background:var(--s);color:var(--m)}
 .thumb svg{width:34px;height:34px;stroke-width:1.5}
-.cb{padding:10px 12px 12px;display:flex;flex-direction:column;gap:6px;flex:1}
-.ct,.box b{font-weight:600}
-.cs{font-size:13px;color:var(--m);display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden}
+.cb{padding:10px 12px 12px;gap:6px;flex:1}
+.cs{font-size:13px;color:var(--m);display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical}
 .cb .btn{align-self:flex-start;margin-top:auto}
-.box{background:#fff;border:1px solid var(--b);border-radius:12px;padding:10px 12px;display:flex;flex-direction:column;gap:3px}
-.box a{color:var(--c);display:inline-flex;align-items:center;gap:6px;overflow-wrap:anywhere}
+.box{border-radius:12px;padding:10px 12px;gap:3px}
+.box a{color:var(--c);display:inline-flex;gap:6px;overflow-wrap:anywhere}
 .box a:hover{text-decoration:underline}
-.doc{flex-direction:row;align-items:center;gap:10px}
+.doc{flex-direction:row;gap:10px}
 .doc>svg{width:26px;height:26px;color:var(--c);stroke-width:1.5}
-.doc>div{flex:1;min-width:0;display:flex;flex-direction:column;gap:2px}
-.form{display:flex;flex-direction:column;gap:10px;padding:12px}
-.form label{display:flex;flex-direction:column;gap:4px;font-size:13px;font-weight:500}
+.doc>div{flex:1;min-width:0;gap:2px}
+.form{gap:10px;padding:12px}
+.form label{gap:4px;font-size:13px;font-weight:500}
 .form label>span abbr{color:#b91c1c;text-decoration:none}
-.form input,.form textarea{width:100%;padding:8px 10px;border:1px solid #d1d5db;border-radius:8px;background:#fff;font-weight:400;font-size:14px}
+.form input,.form textarea{width:100%;padding:8px 10px;border:1px solid #d1d5db;border-radius:8px;font-weight:400;font-size:14px}
 .form [aria-invalid=true]{border-color:#b91c1c}
 .err{color:#b91c1c;font-size:12px;font-weight:400}
-.form fieldset{border:0;display:flex;flex-direction:column;gap:10px;min-width:0}
-.primary{align-self:flex-start;padding:8px 16px;border-radius:8px;background:var(--c);color:var(--f);font-weight:600}
-.cites{font-size:12px;color:var(--m);display:flex;flex-wrap:wrap;gap:4px 8px}
+.form fieldset{border:0;gap:10px;min-width:0}
+.primary{align-self:flex-start;padding:8px 16px;border-radius:8px;background:var(--c)}
+.cites{font-size:12px;color:var(--m);flex-wrap:wrap;gap:4px 8px}
 .cites a{color:var(--c);text-decoration:underline}
-.fb{display:flex;gap:2px;align-items:center}
-.fb button{width:28px;height:28px;border-radius:6px;display:grid;place-items:center;color:#9ca3af}
+.fb{gap:2px}
+.fb button{width:28px;height:28px;border-radius:6px;color:#9ca3af}
 .fb button:hover{background:var(--s);color:var(--t)}
 .fb button[aria-pressed=true]{color:var(--c);background:var(--s)}
 .fb svg{width:15px;height:15px}.fb button+button svg{transform:scale(-1)}
 .fail{border-color:#fecaca;background:#fef2f2;color:#991b1b}
 .fail .primary{margin-top:8px;display:block}
-.chips{display:flex;flex-wrap:wrap;gap:6px;padding:4px 14px 10px;background:#fafafa}
-.chip{padding:7px 12px;border-radius:16px;background:#fff;border:1px solid var(--b);color:var(--t);font-size:13px;text-align:left}
+.chips{flex-wrap:wrap;gap:6px;padding:4px 14px 10px;background:#fafafa}
+.chip{padding:7px 12px;border-radius:16px;color:var(--t);font-size:13px;text-align:left}
 .chip:hover{border-color:var(--c);color:var(--c)}
-.comp{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid var(--b);background:#fff}
-.comp textarea{flex:1;resize:none;max-height:120px;min-height:40px;padding:9px 12px;border:1px solid #d1d5db;border-radius:20px;background:#fff;font-size:14px;line-height:1.4}
+.comp{align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid var(--b)}
+.comp textarea{flex:1;resize:none;max-height:120px;min-height:40px;padding:9px 12px;border:1px solid #d1d5db;border-radius:20px;font-size:14px;line-height:1.4}
 .comp textarea:focus-visible,.form input:focus-visible,.form textarea:focus-visible{outline:none;border-color:var(--c);box-shadow:0 0 0 1px var(--c)}
-.send{width:40px;height:40px;border-radius:50%;display:grid;place-items:center;background:var(--c);color:var(--f)}
-.foot{text-align:center;font-size:11px;color:#9ca3af;padding:0 0 8px;background:#fff}
-@media (max-width:480px){.w:not(.inline) .panel{inset:0;width:auto;height:auto;border-radius:0}}
-`;
+.send{width:40px;height:40px;border-radius:50%;background:var(--c)}
+.foot{text-align:center;font-size:11px;color:#9ca3af;padding:0 0 8px}
+@media (max-width:480px){.w:not(.inline) .panel{inset:0;width:auto;height:auto;border-radius:0}}`;
 
 const ICONS = {
   chat: '<path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/>',
@@ -115,7 +121,7 @@ const icon = (name) => {
   return s;
 };
 
-/* h('div', {class: 'x', onclick: fn}, child, 'text', [more]): text is never parsed as HTML. */
+/* h('div', {class: 'x', onclick: fn}, child, 'text', [more]); text is never HTML. */
 const add = (el, c) => {
   if (c == null || c === false) return;
   if (Array.isArray(c)) c.forEach((x) => add(el, x));
@@ -141,7 +147,7 @@ const safeUrl = (u) => {
   return /^(https?:|mailto:|tel:)/i.test(u) || (u[0] === '/' && u[1] !== '/') ? u : null;
 };
 const sameOrigin = (u) => { try { return new URL(u, location.href).origin === location.origin; } catch (e) { return false; } };
-/* Off-site links open in a new tab; links to the host site navigate it. */
+/* Off-site links open a new tab; host-site links navigate. */
 const link = (url, cls, kids, label) => {
   const href = safeUrl(url);
   if (!href) return h('span', { class: cls }, kids);
@@ -162,7 +168,7 @@ const store = (key, value) => {
   try {
     if (value === undefined) return JSON.parse(localStorage.getItem(key) || 'null');
     if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, JSON.stringify(value));
-  } catch (e) { /* storage blocked: no restore after a reload */ }
+  } catch (e) { /* storage blocked: no restore */ }
   return null;
 };
 
@@ -170,7 +176,7 @@ class HttpError extends Error {
   constructor(status, message, retryAfter) { super(message); this.status = status; this.retryAfter = retryAfter; }
 }
 
-/* Parse text/event-stream: blank-line separated blocks of `event:` and `data:` lines. */
+/* Parse text/event-stream: blank-line separated `event:`/`data:` blocks. */
 const readSSE = async (res, onEvent) => {
   const reader = res.body.getReader(), decoder = new TextDecoder();
   let buf = '';
@@ -212,7 +218,7 @@ class Widget {
     this.state.f = this.state.f || {};
   }
 
-  /* Live: the public widget API. Preview: the builder API with the builder's session. */
+  /* Live: the public widget API. Preview: the builder API, builder session. */
   url(what, arg) {
     const b = this.base + '/api/v1/', t = encodeURIComponent(arg || '');
     if (this.preview) {
@@ -260,7 +266,7 @@ class Widget {
     if (root.adoptedStyleSheets && 'replaceSync' in CSSStyleSheet.prototype) {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(CSS);
-      root.adoptedStyleSheets = [sheet];  // not subject to the host page's style-src CSP
+      root.adoptedStyleSheets = [sheet];  // exempt from the host's style-src CSP
     } else root.append(h('style', { text: CSS }));
     const avatar = h('span', { class: 'av', 'aria-hidden': 'true' }, iconUrl ? h('img', { src: iconUrl, alt: '' }) : name.trim().charAt(0).toUpperCase());
     this.launcher = button({
@@ -330,7 +336,7 @@ class Widget {
     this.log.setAttribute('aria-busy', String(on));
   }
 
-  /* Show the stored thread again (an unknown or expired thread starts fresh). */
+  /* Restore the stored thread; an unknown or expired one starts fresh. */
   async restore() {
     if (!this.state.t) return;
     try {
@@ -369,8 +375,7 @@ class Widget {
     this.turn({ message: text });
   }
 
-  /* One turn over fetch + SSE: deltas and blocks render as they arrive, then the
-     authoritative TurnOutput of turn.completed replaces them. */
+  /* One turn over fetch + SSE; turn.completed's TurnOutput replaces the live render. */
   async turn(payload) {
     if (this.busy) return;
     this.setBusy(true);
@@ -421,7 +426,7 @@ class Widget {
     this.setBusy(false);
   }
 
-  /* An error bubble with a Retry button (after Retry-After seconds for a 429). */
+  /* An error bubble with Retry (enabled after Retry-After on a 429). */
   fail(e, payload) {
     const http = e instanceof HttpError;
     let msg = http ? e.message : 'We could not reach the assistant. Check your connection and try again.';
@@ -457,7 +462,10 @@ class Widget {
       node.append(h('div', { class: 'cites' }, h('span', { text: 'Sources:' }),
         cites.map((c) => safeUrl(c.url) ? link(c.url, null, c.title) : h('span', { text: c.title, title: c.snippet || null }))));
     }
-    if (!this.preview && out.turn_id) node.append(this.feedback(out.turn_id));
+    if (!this.preview) { if (out.turn_id) node.append(this.feedback(out.turn_id)); }
+    else if (out.trace_id) {  // preview: link the answer's trace
+      node.append(h('div', { class: 'cites' }, h('a', { class: 'trace', href: this.base + '/ui/traces/' + encodeURIComponent(out.trace_id), target: '_blank', rel: 'noopener', text: 'View trace' })));
+    }
     return node;
   }
 
@@ -495,7 +503,7 @@ class Widget {
     return b.type === 'lead_form' ? this.leadForm(b, active) : null;
   }
 
-  /* The lead form: labels, required marks, client-side checks, server errors and pre-filled values. */
+  /* The lead form: client-side checks, server errors, pre-filled values. */
   leadForm(b, active) {
     const done = () => h('div', { class: 'box note', text: 'Contact details requested' + (b.reason ? ' ' + b.reason : '') + '.' });
     if (!active) return done();
@@ -546,7 +554,7 @@ class Widget {
     return form;
   }
 
-  /* Thumbs up/down for one answer; the choice is remembered with the thread. */
+  /* Thumbs up/down, remembered with the thread. */
   feedback(turnId) {
     const btns = {};
     const set = (score) => { for (const s of [1, -1]) btns[s].setAttribute('aria-pressed', String(score === s)); };
