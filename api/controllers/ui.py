@@ -243,7 +243,9 @@ def bot_values(bot: Chatbot | None) -> dict[str, Any]:
             "primary_color": defaults.ui.primary_color, "position": defaults.ui.position,
             "launcher_text": defaults.ui.launcher_text, "allowed_origins": "", "status": "draft",
             "lead_rows": lead_rows([f.model_dump() for f in defaults.lead_fields]),  # type: ignore[union-attr]
+            "lead_sheet_spreadsheet": "", "lead_sheet_worksheet": "",
         }
+    sheet = (bot.settings or {}).get("lead_sheet") or {}
     return {
         "name": bot.name, "greeting": bot.greeting,
         "suggested_questions": "\n".join(bot.suggested_questions),
@@ -252,6 +254,8 @@ def bot_values(bot: Chatbot | None) -> dict[str, Any]:
         "launcher_text": bot.ui.get("launcher_text", "Chat with us"),
         "allowed_origins": "\n".join(bot.allowed_origins), "status": bot.status,
         "lead_rows": lead_rows(bot.lead_fields),
+        "lead_sheet_spreadsheet": sheet.get("spreadsheet") or "",
+        "lead_sheet_worksheet": sheet.get("worksheet") or "",
     }
 
 
@@ -279,6 +283,8 @@ def form_values(form: Form) -> dict[str, Any]:
         "launcher_text": form.get("launcher_text"),
         "allowed_origins": form.get("allowed_origins"), "status": form.get("status"),
         "lead_rows": rows,
+        "lead_sheet_spreadsheet": form.get("lead_sheet_spreadsheet"),
+        "lead_sheet_worksheet": form.get("lead_sheet_worksheet"),
     }
 
 
@@ -304,6 +310,10 @@ def chatbot_body(form: Form) -> dict[str, Any]:
         "allowed_origins": form.lines("allowed_origins"),
         "lead_fields": lead_fields,
         "status": values["status"] or "draft",
+        "lead_sheet": {
+            "spreadsheet": values["lead_sheet_spreadsheet"],
+            "worksheet": values["lead_sheet_worksheet"] or None,
+        } if values["lead_sheet_spreadsheet"] else None,
     }
 
 
