@@ -41,7 +41,7 @@ test: install ## Run the test suite (real Postgres, Redis, server processes, Chr
 lint: install ## Ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy signpost store api graph tools ingestion prompts evals
+	$(BIN)/mypy signpost store api graph tools ingestion prompts evals tracing services
 
 fmt: install ## Format the code
 	$(BIN)/ruff check --fix .

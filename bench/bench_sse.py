@@ -120,7 +120,7 @@ async def load(host: str, port: int, path: str, streams: int, turns: int) -> dic
     }
 
 
-async def main(turns: int) -> dict[str, object]:
+async def main(turns: int, workers: int) -> dict[str, object]:
     async with embedded_runtime() as rt:
         built = await ingest_suite(rt, ROOT / "demo" / "demo.yaml")
         dsn, data_dir = rt.db.dsn, rt.settings.data_dir
@@ -133,7 +133,8 @@ async def main(turns: int) -> dict[str, object]:
             "SIGNPOST_RATE_LIMIT_BOT": "1000000/minute", "SIGNPOST_LOG_LEVEL": "WARNING",
         }
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "signpost"), "serve", "--port", str(port)],
+            [str(Path(sys.executable).parent / "signpost"), "serve", "--port", str(port),
+             "--workers", str(workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
@@ -147,6 +148,7 @@ async def main(turns: int) -> dict[str, object]:
                         pass
                     await asyncio.sleep(0.2)
             path = f"/api/v1/widget/{built.public_key}/turns"
+            await load("127.0.0.1", port, path, 4 * workers, 16 * workers)  # warm every worker
             single = await load("127.0.0.1", port, path, 1, max(16, turns // 8))
             sixteen = await load("127.0.0.1", port, path, 16, turns)
         finally:
@@ -155,6 +157,7 @@ async def main(turns: int) -> dict[str, object]:
     return {
         "benchmark": "http_sse_turns",
         "mode": "deterministic",
+        "server_workers": workers,
         "one_stream": single,
         "sixteen_streams": sixteen,
         "targets": TARGETS,
@@ -169,5 +172,7 @@ async def main(turns: int) -> dict[str, object]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=160)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="signpost serve --workers (default: one per core)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.turns)), indent=2))
+    print(json.dumps(asyncio.run(main(args.turns, args.workers)), indent=2))

@@ -1,4 +1,4 @@
-"""Retention: expire idle threads (transcripts, checkpoints, lead state); leads are kept."""
+"""Retention: expire idle threads (transcripts, checkpoints) and old traces; leads are kept."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
 from store import conversations
+from store import traces as traces_repo
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,27 @@ async def prune_expired_threads(runtime: Any, *, idle_days: int | None = None) -
     return total
 
 
+async def prune_old_traces(runtime: Any, *, older_than_days: int | None = None) -> int:
+    """Delete every trace whose turn started longer ago than the retention; return how many."""
+    days = older_than_days if older_than_days is not None else runtime.settings.trace_retention_days
+    total = 0
+    while True:
+        async with runtime.db.connection() as conn:
+            deleted = await traces_repo.prune_traces(conn, days, limit=500)
+        total += deleted
+        if deleted < 500:
+            break
+    if total:
+        log.info("retention: pruned %d traces older than %d days", total, days)
+    return total
+
+
 async def run_maintenance(runtime: Any) -> dict[str, int]:
     """Run every periodic clean-up once (called hourly by beat or the in-process scheduler)."""
-    return {"threads": await prune_expired_threads(runtime)}
+    return {
+        "threads": await prune_expired_threads(runtime),
+        "traces": await prune_old_traces(runtime),
+    }
 
 
 class MaintenanceLoop:

@@ -19,6 +19,7 @@ from graph.context import Context, ModelSettings, TurnServices
 from signpost.errors import NotFound, ValidationFailed
 from signpost.protocol import INTENT_TOOL, TurnOutput
 from store import conversations
+from tracing import TracedSpace, TraceScope, Tracing
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,15 @@ class TurnEngine:
             from graph.model import ModelClients
 
             models = ModelClients(self.model)
+        from prompts import prompt_versions
         from services.documents import LinkSigner
+
+        self.tracing = Tracing.for_runtime(runtime)
+        self._prompt_versions = prompt_versions()
 
         self.services = TurnServices(
             db=runtime.db,
-            space=runtime.space,
+            space=TracedSpace(runtime.space),
             chunk_table=runtime.chunk_table,
             signer=LinkSigner(settings.resolved_secret_key(), ttl=settings.document_link_ttl),
             base_url=runtime.base_url,
@@ -127,7 +132,8 @@ class TurnEngine:
         from graph.classifier import ExemplarIndex
         from tools import geo
 
-        embeddings = self.runtime.space.embeddings
+        # The traced wrapper nodes use: the exemplar index is cached per embedder object.
+        embeddings = self.services.space.embeddings
         if hasattr(embeddings, "warm_up"):
             embeddings.warm_up()
         ExemplarIndex.for_embeddings(embeddings)
@@ -214,8 +220,14 @@ class TurnEngine:
             "metadata": {
                 "trace_id": trace_id, "turn_id": turn_id, "thread_id": thread_id,
                 "workspace_id": str(workspace_id), "chatbot_id": str(chatbot_id), "mode": mode,
+                "prompt_versions": self._prompt_versions,
             },
             "tags": [f"mode:{mode}"],
+            # The root run's id is trace_id, so TurnOutput.trace_id opens this trace.
+            "callbacks": self.tracing.callbacks(TraceScope(
+                workspace_id=workspace_id, chatbot_id=chatbot_id, thread_id=thread_id,
+                turn_id=turn_id, mode=mode,
+            )),
         }
         payload = {
             "turn_id": turn_id, "thread_id": thread_id, "message": request.message,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import os
 import sys
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -55,7 +55,9 @@ def main() -> None:
 @click.option("--host", default=None, help="Interface to bind (default SIGNPOST_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default SIGNPOST_PORT or 8000).")
 @click.option("--seed-demo", is_flag=True, help="Seed the demo workspace when the store is empty.")
-def serve(host: str | None, port: int | None, seed_demo: bool) -> None:
+@click.option("--workers", default=None, type=click.IntRange(1, 32),
+              help="Server processes (default SIGNPOST_WORKERS or 1).")
+def serve(host: str | None, port: int | None, seed_demo: bool, workers: int | None) -> None:
     """Apply migrations and serve the API (embedded Postgres unless DATABASE_URL is set)."""
     import uvicorn
 
@@ -63,22 +65,28 @@ def serve(host: str | None, port: int | None, seed_demo: bool) -> None:
     from signpost import demo
     from store.db import resolve_dsn
 
-    overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    overrides = {
+        k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None
+    }
     settings = _settings().model_copy(update=overrides)
     configure_logging(settings.log_level)
     dsn, embedded = resolve_dsn(settings)
     try:
         info = run_with_runtime(settings, lambda rt: demo.prepare(rt, seed=seed_demo), dsn=dsn)
         _print_banner(settings, info)
-        app = create_app(settings, dsn=dsn)
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            proxy_headers=True,
-            timeout_graceful_shutdown=5,
-        )
+        options: dict[str, Any] = {
+            "host": settings.host, "port": settings.port, "proxy_headers": True,
+            "log_level": settings.log_level.lower(), "timeout_graceful_shutdown": 5,
+        }
+        if settings.workers > 1:
+            # Worker processes build their own app (pool, turn engine, job runner) from the
+            # environment; they reach the embedded server this process started by its DSN.
+            os.environ["DATABASE_URL"] = dsn
+            os.environ["SIGNPOST_PORT"] = str(settings.port)
+            uvicorn.run("api.app:app_from_environment", factory=True,
+                        workers=settings.workers, **options)
+        else:
+            uvicorn.run(create_app(settings, dsn=dsn), **options)
     finally:
         if embedded is not None:
             embedded.stop()

@@ -33,6 +33,8 @@ class Runtime:
     """services.retention.MaintenanceLoop when jobs run in-process."""
     limiter: Any = None
     """services.ratelimit.RateLimiter for the public widget."""
+    traces: Any = None
+    """tracing.TraceWriter: writes turn traces in the background (None when tracing is off)."""
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -72,6 +74,11 @@ class Runtime:
                 bot=parse_rate(settings.rate_limit_bot),
             )
 
+            if turns and settings.tracing:
+                from tracing import build_writer
+
+                runtime.traces = build_writer(settings, db)
+                runtime.traces.start()
             if turns:
                 runtime.turns = TurnEngine(runtime)
                 await runtime.turns.start()
@@ -126,6 +133,8 @@ class Runtime:
         """Release everything start() opened."""
         if self.turns is not None:
             await self.turns.close()
+        if self.traces is not None:
+            await self.traces.stop()  # write what the last turns traced
         if self.maintenance is not None:
             await self.maintenance.stop()
         if self.jobs is not None:

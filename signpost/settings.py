@@ -54,6 +54,8 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", validation_alias=_env("SIGNPOST_HOST"))
     port: int = Field(8000, ge=1, le=65535, validation_alias=_env("SIGNPOST_PORT"))
+    workers: int = Field(1, ge=1, le=32, validation_alias=_env("SIGNPOST_WORKERS"))
+    """Server processes for `signpost serve` (each with its own pool and turn engine)."""
     public_url: str | None = Field(None, validation_alias=_env("SIGNPOST_PUBLIC_URL"))
     """Base URL visitors reach the service at (signed links, icon URLs)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -74,6 +76,34 @@ class Settings(BaseSettings):
     """How long a released document link stays valid."""
     thread_ttl_days: int = Field(30, ge=1, validation_alias=_env("SIGNPOST_THREAD_TTL_DAYS"))
     """Threads idle longer than this are pruned (transcript, checkpoints); leads are kept."""
+
+    tracing: bool = Field(True, validation_alias=_env("SIGNPOST_TRACING"))
+    """Record every turn's run tree in Postgres (the trace viewer and /api/v1/traces)."""
+    trace_retention_days: int = Field(
+        30, ge=1, validation_alias=_env("SIGNPOST_TRACE_RETENTION_DAYS")
+    )
+    """Traces older than this are pruned by the periodic maintenance job."""
+    trace_max_field_chars: int = Field(
+        4000, ge=64, validation_alias=_env("SIGNPOST_TRACE_MAX_FIELD_CHARS")
+    )
+    """Longest text kept per value in a run's inputs/outputs; the rest becomes a marker."""
+    trace_max_items: int = Field(50, ge=1, validation_alias=_env("SIGNPOST_TRACE_MAX_ITEMS"))
+    """Longest list kept per value in a run's inputs/outputs."""
+    trace_max_payload_bytes: int = Field(
+        65536, ge=1024, validation_alias=_env("SIGNPOST_TRACE_MAX_PAYLOAD_BYTES")
+    )
+    """Largest inputs/outputs JSON stored per run; larger ones are replaced by a marker."""
+    trace_queue_size: int = Field(1000, ge=1, validation_alias=_env("SIGNPOST_TRACE_QUEUE_SIZE"))
+    """Traces waiting to be written; beyond it new traces are dropped (and counted)."""
+    langsmith_tracing: bool = Field(
+        False, validation_alias=_env("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2")
+    )
+    """Also send runs to LangSmith (needs LANGSMITH_API_KEY)."""
+    langsmith_api_key: SecretStr | None = Field(
+        None, validation_alias=_env("LANGSMITH_API_KEY", "LANGCHAIN_API_KEY")
+    )
+    langsmith_project: str | None = Field(None, validation_alias=_env("LANGSMITH_PROJECT"))
+    langsmith_endpoint: str | None = Field(None, validation_alias=_env("LANGSMITH_ENDPOINT"))
 
     rate_limit_visitor: str = Field("20/minute", validation_alias=_env("SIGNPOST_RATE_LIMIT_VISITOR"))
     """Widget turns per visitor (IP + thread), as N/second|minute|hour."""

@@ -10,6 +10,7 @@ from typing import Any
 from store import vectors
 from store.vectors import ChunkHit
 from tools.textmatch import QUESTION_WORDS, content_stems
+from tracing.spans import hit_documents, search_inputs, traced
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ def keywords_for(query: str) -> str:
     return vectors.keyword_query(query, QUESTION_WORDS)
 
 
+@traced("hybrid_search", "retriever", inputs=search_inputs, outputs=hit_documents)
 async def search(
     scope: ToolScope,
     query: str,

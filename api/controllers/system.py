@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath
+from typing import Any
+
 from litestar import Response, get
+from litestar.params import FromPath
 from litestar.response import Stream
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from api.deps import ConnDep, RuntimeDep, WorkspaceId
+from api.deps import ConnDep, RuntimeDep
 from services.icons import CONTENT_TYPES
 from signpost.errors import NotFound
 from store import chatbots as chatbot_repo
@@ -20,12 +22,14 @@ async def healthz() -> dict[str, str]:
 
 
 @get("/readyz", tags=["system"])
-async def readyz(runtime: RuntimeDep) -> Response[dict[str, str]]:
-    """Answer 200 when the database is reachable, 503 otherwise."""
+async def readyz(runtime: RuntimeDep) -> Response[dict[str, Any]]:
+    """Answer 200 when the database is reachable, else 503; include the trace writer's counts."""
+    traces = runtime.traces.stats.as_dict() if getattr(runtime, "traces", None) else None
     if await runtime.db.ping():
-        return Response({"status": "ready", "database": "ok"})
+        return Response({"status": "ready", "database": "ok", "traces": traces})
     return Response(
-        {"status": "not ready", "database": "unreachable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE
+        {"status": "not ready", "database": "unreachable", "traces": traces},
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
     )
 
 

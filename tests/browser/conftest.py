@@ -107,13 +107,14 @@ def demo_server(pg: Any, template_dsn: str) -> Iterator[DemoServer]:
         stop(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(demo_server: DemoServer) -> Iterator[Any]:
-    """Launch Debian's Chromium once; fail (not skip) when it is missing or does not start.
+    """Launch Debian's Chromium per module; fail (not skip) when it is missing or won't start.
 
     Playwright's sync API runs an event loop on this thread while the browser is open, so
-    the async fixtures (the database) must be set up first: hence the dependency on the
-    demo server, which every browser test uses anyway.
+    no async fixture can be set up meanwhile: the database fixtures come first (through the
+    demo server, which every browser test uses) and the browser closes with its module,
+    before the rest of the session's async fixtures.
     """
     if os.environ.get("SIGNPOST_SKIP_BROWSER") == "1":
         pytest.skip("SIGNPOST_SKIP_BROWSER=1: browser tests skipped")
