@@ -24,13 +24,28 @@ def is_followup(message: str, focus: Focus | None, known_names: Sequence[str] = 
         return False
     words = tokens(message)
     stems = content_stems(message)
-    if any(overlap(content_stems(name)[:2], stems) >= 1.0 for name in known_names if name):
+    if any(names_item(content_stems(name), stems) for name in known_names if name):
         subject = content_stems(focus["subject"])
-        return bool(subject) and overlap(subject[:2], stems) >= 1.0
+        return bool(subject) and names_item(subject, stems)
     refers_back = any(w in _ANAPHORA for w in words)
     short = len(stems) <= 3
     starts_with_and = bool(words) and words[0] in {"and", "also", "what", "how", "ok", "so"}
     return refers_back or (short and (starts_with_and or len(words) <= 6))
+
+
+def names_item(name_stems: Sequence[str], message_stems: Sequence[str]) -> bool:
+    """Return whether a message names an item: its leading words, or most of its name.
+
+    "the HX5 payload" names "HX5"; "that plan agreement" names "Wellness Plan Agreement"
+    (two of its three words), while one shared common word names nothing.
+    """
+    if not name_stems:
+        return False
+    if overlap(name_stems[:2], message_stems) >= 1.0:
+        return True
+    pool = set(message_stems)
+    shared = sum(1 for s in dict.fromkeys(name_stems) if s in pool)
+    return shared >= 2 and shared >= len(set(name_stems)) / 2
 
 
 def resolve_query(message: str, focus: Focus | None, followup: bool) -> str:

@@ -190,12 +190,6 @@ async def test_declining_the_form_keeps_the_document_and_the_chat_going(
     assert again.types == ["lead_form"] and again.output["lead"]["status"] == "requested"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph/followup.py: a message naming an earlier item only in part ('that plan "
-    "agreement') counts as a follow-up of the latest subject (a contact) and is answered "
-    "with contacts instead of the document's lead form",
-)
 async def test_a_partly_named_earlier_document_is_not_read_as_a_follow_up(
     runtime: Any, company: Company
 ) -> None:

@@ -11,12 +11,13 @@ import pytest
 from graph.builder import build_graph
 from graph.classifier import Signals, decide
 from graph.compose import answer_from
-from graph.followup import is_followup, resolve_query
+from graph.followup import is_followup, names_item, resolve_query
 from graph.guard import StreamGuard, forbidden_terms, guard_output, leaks
 from graph.nodes.lead_state import chosen_documents
 from graph.routing import route_intent
 from graph.state import MAX_HISTORY, Focus, append_history
 from signpost.protocol import INTENT_TOOL, INTENTS
+from tools.textmatch import content_stems
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ["senior-pet-care-guide.md", "sources/9f3c/001.md", "fernbrook-welcome.pdf"]
@@ -120,10 +121,27 @@ def test_a_message_leaning_on_the_subject_is_a_follow_up(message: str) -> None:
     [
         "do you also see exotic pets in Bend, like lizards?",
         "can I read the wellness plan agreement before signing up for one of the plans?",
+        "can I have that plan agreement after all?",
     ],
 )
 def test_a_message_naming_another_item_starts_a_new_subject(message: str) -> None:
     assert not is_followup(message, DENTAL, NAMES)
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ("is that dental cleaning safe?", True),
+        ("send me that plan agreement", True),
+        ("what plan do you recommend?", False),
+        ("and for cats?", False),
+    ],
+)
+def test_an_item_is_named_by_its_leading_words_or_most_of_its_name(
+    message: str, named: bool
+) -> None:
+    stems = content_stems(message)
+    assert any(names_item(content_stems(n), stems) for n in NAMES) is named
 
 
 def test_nothing_is_a_follow_up_without_a_subject() -> None:
