@@ -63,12 +63,26 @@ def create_app(
         # A runtime handed in (tests, evals) is usable without running the lifespan.
         state=State({"runtime": runtime} if runtime is not None else {}),
         route_handlers=[
-            healthz, readyz, public_icon, download_document,
-            ChatbotController, SourceController, JobController, WidgetController,
-            PreviewController, ConversationController, LeadController,
-            widget_js, demo_page, UIController, TraceController, TraceUIController,
+            healthz,
+            readyz,
+            public_icon,
+            download_document,
+            ChatbotController,
+            SourceController,
+            JobController,
+            WidgetController,
+            PreviewController,
+            ConversationController,
+            LeadController,
+            widget_js,
+            demo_page,
+            UIController,
+            TraceController,
+            TraceUIController,
             create_static_files_router(
-                path="/static", directories=[STATIC_DIR], include_in_schema=False,
+                path="/static",
+                directories=[STATIC_DIR],
+                include_in_schema=False,
                 cache_control=CacheControlHeader(max_age=300, public=True),
             ),
         ],
@@ -76,7 +90,8 @@ def create_app(
         # (with a CSRF header for writes) as well as the Bearer key.
         middleware=[session_config(settings).middleware],
         template_config=TemplateConfig(
-            directory=TEMPLATE_DIR, engine=JinjaTemplateEngine,
+            directory=TEMPLATE_DIR,
+            engine=JinjaTemplateEngine,
             engine_callback=register_template_filters,
         ),
         dependencies={
@@ -94,9 +109,7 @@ def create_app(
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
             components=Components(
-                security_schemes={
-                    "workspaceKey": SecurityScheme(type="http", scheme="bearer")
-                }
+                security_schemes={"workspaceKey": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"workspaceKey": []}],
         ),

@@ -14,7 +14,6 @@ from signpost.runtime import Runtime
 from store import workspaces
 from store.db import Conn
 
-
 RuntimeDep = NamedDependency[Runtime]
 """The process runtime (settings, database, file store, jobs, graph)."""
 ConnDep = NamedDependency[Conn]

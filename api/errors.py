@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import msgspec
-
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -52,8 +51,11 @@ def _response(
     origin = getattr(request.state, "cors_origin", None) if request is not None else None
     if origin:
         # An allowed widget origin must be able to read the error (e.g. 429, 422).
-        headers |= {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-                    "Access-Control-Expose-Headers": "Retry-After"}
+        headers |= {
+            "Access-Control-Allow-Origin": origin,
+            "Vary": "Origin",
+            "Access-Control-Expose-Headers": "Retry-After",
+        }
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
@@ -70,7 +72,9 @@ def _validation_details(extra: Any) -> list[dict[str, Any]]:
     for item in extra if isinstance(extra, list) else []:
         if isinstance(item, dict):
             field = item.get("key") or item.get("loc") or ""
-            details.append({"field": field, "message": item.get("message", ""), "in": item.get("source")})
+            details.append(
+                {"field": field, "message": item.get("message", ""), "in": item.get("source")}
+            )
     return details
 
 
@@ -91,8 +95,10 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     if isinstance(exc.__cause__, SerializationException | msgspec.DecodeError):
         return _response(
-            400, error_body("invalid_json", f"the body is not valid JSON: {exc.__cause__}"),
-            None, request,
+            400,
+            error_body("invalid_json", f"the body is not valid JSON: {exc.__cause__}"),
+            None,
+            request,
         )
     if isinstance(exc, NotFoundException):
         message = "not found"
@@ -103,7 +109,9 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if status == 413:
         message = "the request body is larger than allowed"
     headers = dict(exc.headers or {})
-    return _response(status, error_body(_HTTP_CODES.get(status, "error"), message), headers, request)
+    return _response(
+        status, error_body(_HTTP_CODES.get(status, "error"), message), headers, request
+    )
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

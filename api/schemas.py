@@ -128,10 +128,17 @@ class JobOut(BaseModel):
     def of(cls, job: Any) -> JobOut:
         """Build from a row."""
         return cls(
-            id=str(job.id), kind=job.kind, source_id=str(job.source_id) if job.source_id else None,
-            status=job.status, progress={"done": job.progress_done, "total": job.progress_total},
-            errors=job.errors, result=job.result, attempts=job.attempts,
-            created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+            id=str(job.id),
+            kind=job.kind,
+            source_id=str(job.source_id) if job.source_id else None,
+            status=job.status,
+            progress={"done": job.progress_done, "total": job.progress_total},
+            errors=job.errors,
+            result=job.result,
+            attempts=job.attempts,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
         )
 
 

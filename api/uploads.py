@@ -18,7 +18,9 @@ def _is_multipart(request: Request[Any, Any, Any]) -> bool:
     return kind.startswith(("multipart/form-data", "application/x-www-form-urlencoded"))
 
 
-async def read_form(request: Request[Any, Any, Any]) -> tuple[dict[str, str], list[tuple[str, Upload]]]:
+async def read_form(
+    request: Request[Any, Any, Any],
+) -> tuple[dict[str, str], list[tuple[str, Upload]]]:
     """Return the text fields and the (field, file) pairs of a multipart body."""
     if not _is_multipart(request):
         raise ValidationFailed("send the body as multipart/form-data")
@@ -34,7 +36,14 @@ async def read_form(request: Request[Any, Any, Any]) -> tuple[dict[str, str], li
         if isinstance(value, UploadFile):
             data = await value.read()
             files.append(
-                (key, Upload(filename=value.filename or "file", content_type=value.content_type or "", data=data))
+                (
+                    key,
+                    Upload(
+                        filename=value.filename or "file",
+                        content_type=value.content_type or "",
+                        data=data,
+                    ),
+                )
             )
         else:
             fields[key] = str(value)

@@ -61,7 +61,8 @@ class SseConnection:
         self.writer.write(
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Accept: text/event-stream\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
         )
         status = await self.reader.readline()
         if b" 200 " not in status:
@@ -128,14 +129,24 @@ async def main(turns: int, workers: int) -> dict[str, object]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNPOST_", "OPENAI_"))}
         env.pop("REDIS_URL", None)
         env |= {
-            "DATABASE_URL": dsn, "SIGNPOST_DATA_DIR": str(data_dir),
+            "DATABASE_URL": dsn,
+            "SIGNPOST_DATA_DIR": str(data_dir),
             "SIGNPOST_RATE_LIMIT_VISITOR": "1000000/minute",
-            "SIGNPOST_RATE_LIMIT_BOT": "1000000/minute", "SIGNPOST_LOG_LEVEL": "WARNING",
+            "SIGNPOST_RATE_LIMIT_BOT": "1000000/minute",
+            "SIGNPOST_LOG_LEVEL": "WARNING",
         }
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "signpost"), "serve", "--port", str(port),
-             "--workers", str(workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(Path(sys.executable).parent / "signpost"),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -172,7 +183,11 @@ async def main(turns: int, workers: int) -> dict[str, object]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=160)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="signpost serve --workers (default: one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="signpost serve --workers (default: one per core)",
+    )
     args = parser.parse_args()
     print(json.dumps(asyncio.run(main(args.turns, args.workers)), indent=2))

@@ -49,7 +49,7 @@ async def main(rounds: int) -> dict[str, object]:
         latencies: dict[bool, list[float]] = {True: [], False: []}
         for r in range(rounds):
             for i, messages in enumerate(THREADS):
-                for traced in ((True, False) if (r + i) % 2 == 0 else (False, True)):
+                for traced in (True, False) if (r + i) % 2 == 0 else (False, True):
                     latencies[traced] += await run_thread(messages, traced)
         tracing.writer = writer
         started = time.perf_counter()
@@ -65,8 +65,11 @@ async def main(rounds: int) -> dict[str, object]:
         "benchmark": "tracing_overhead_in_process",
         "mode": "deterministic",
         "turns_each": len(on),
-        "untraced": {"p50_ms": p50_off, "p95_ms": percentile(off, 95),
-                     "mean_ms": round(mean_off, 2)},
+        "untraced": {
+            "p50_ms": p50_off,
+            "p95_ms": percentile(off, 95),
+            "mean_ms": round(mean_off, 2),
+        },
         "traced": {"p50_ms": p50_on, "p95_ms": percentile(on, 95), "mean_ms": round(mean_on, 2)},
         "overhead_pct_p50": overhead,
         "overhead_pct_mean": round((mean_on - mean_off) / mean_off * 100, 2),

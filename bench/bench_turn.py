@@ -44,7 +44,9 @@ async def main(rounds: int) -> dict[str, object]:
             times = []
             for message in messages:
                 started = time.perf_counter()
-                out = await rt.turns.run(ws, bot, TurnRequest(message=message, thread_id=thread_id), "eval")
+                out = await rt.turns.run(
+                    ws, bot, TurnRequest(message=message, thread_id=thread_id), "eval"
+                )
                 times.append((time.perf_counter() - started) * 1000)
                 thread_id = out.thread_id
             return times
@@ -64,7 +66,10 @@ async def main(rounds: int) -> dict[str, object]:
         "turn_p95_ms": p95,
         "turn_max_ms": round(max(latencies), 2),
         "targets": TARGETS,
-        "met": {"turn_p50_ms": p50 <= TARGETS["turn_p50_ms"], "turn_p95_ms": p95 <= TARGETS["turn_p95_ms"]},
+        "met": {
+            "turn_p50_ms": p50 <= TARGETS["turn_p50_ms"],
+            "turn_p95_ms": p95 <= TARGETS["turn_p95_ms"],
+        },
         "machine": machine(),
     }
 

@@ -30,8 +30,11 @@ def percentile(values: list[float], q: float) -> float:
 
 def machine() -> dict[str, Any]:
     """Describe where the numbers were measured."""
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "load_avg": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 @contextlib.asynccontextmanager
@@ -45,8 +48,13 @@ async def embedded_runtime(**settings: Any) -> AsyncIterator[Any]:
     pg = EmbeddedPostgres(base)
     dsn = pg.start()
     values: dict[str, Any] = {
-        "database_url": dsn, "data_dir": base / "data", "redis_url": None, "chat_model": None,
-        "openai_api_key": None, "openai_base_url": None, "public_url": "http://bench.local",
+        "database_url": dsn,
+        "data_dir": base / "data",
+        "redis_url": None,
+        "chat_model": None,
+        "openai_api_key": None,
+        "openai_base_url": None,
+        "public_url": "http://bench.local",
         "_env_file": None,
     }
     rt = await Runtime.start(Settings(**(values | settings)), dsn=dsn)
@@ -69,8 +77,13 @@ async def ingest_suite(rt: Any, spec_path: Path, *, publish: bool = True) -> Any
     if publish:
         spec.bot.status = "published"
     async with rt.db.transaction() as conn:
-        built = await provision(conn, rt.files, spec, base_dir=spec_path.parent,
-                                workspace_name=f"bench {uuid.uuid4().hex[:6]}")
+        built = await provision(
+            conn,
+            rt.files,
+            spec,
+            base_dir=spec_path.parent,
+            workspace_name=f"bench {uuid.uuid4().hex[:6]}",
+        )
     async with rt.db.connection() as conn:
         for job_id in await jobs_repo.stale_jobs(conn):
             await rt.jobs.submit(job_id)

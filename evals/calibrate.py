@@ -35,18 +35,27 @@ class Sample:
 def signals_from(dump: dict[str, Any]) -> Signals:
     """Rebuild Signals from the dump kept in the turn state."""
     return Signals(
-        exemplar=dump["exemplar"], knowledge=dump["knowledge"], words=dump["words"],
-        has_contact=dump["has_contact"], wants_callback=dump["wants_callback"],
-        greeting_kind=dump["greeting_kind"], lead_status=dump["lead_status"],
-        pending_documents=dump["pending_documents"], decline=dump["decline"],
-        bypass=dump["bypass"], followup=dump["followup"],
-        previous_intent=dump["previous_intent"], coverage=dump["coverage"],
+        exemplar=dump["exemplar"],
+        knowledge=dump["knowledge"],
+        words=dump["words"],
+        has_contact=dump["has_contact"],
+        wants_callback=dump["wants_callback"],
+        greeting_kind=dump["greeting_kind"],
+        lead_status=dump["lead_status"],
+        pending_documents=dump["pending_documents"],
+        decline=dump["decline"],
+        bypass=dump["bypass"],
+        followup=dump["followup"],
+        previous_intent=dump["previous_intent"],
+        coverage=dump["coverage"],
         evidence=dump.get("evidence", {}),
         cues=frozenset(dump.get("cues", [])),
     )
 
 
-async def collect(runtime: Any, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, suite: Any) -> list[Sample]:
+async def collect(
+    runtime: Any, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, suite: Any
+) -> list[Sample]:
     """Run every case of the suite and record each message turn's signals."""
     from services.turns import TurnRequest
 
@@ -59,7 +68,9 @@ async def collect(runtime: Any, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, 
             thread_id = output.thread_id
             if turn.user is None or "intent" not in turn.expect:
                 continue
-            state = await runtime.turns.graph().aget_state({"configurable": {"thread_id": thread_id}})
+            state = await runtime.turns.graph().aget_state(
+                {"configurable": {"thread_id": thread_id}}
+            )
             dump = (state.values.get("classification") or {}).get("signals")
             if not dump:
                 continue
@@ -135,7 +146,7 @@ def mistakes(samples: Sequence[Sample], weights: dict[str, float]) -> list[tuple
     """Return the samples the weights get wrong, with the intent they chose."""
     from graph.classifier import decide
 
-    out = []
+    out: list[tuple[Sample, str]] = []
     for sample in samples:
         chosen = decide(signals_from(sample.signals), weights).intent
         if chosen not in sample.expected:

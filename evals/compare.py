@@ -105,7 +105,10 @@ def _metric(report: dict[str, Any], name: str) -> float | None:
 
 
 def _delta(
-    name: str, base: float | None, new: float | None, tolerance: float,
+    name: str,
+    base: float | None,
+    new: float | None,
+    tolerance: float,
     latency_tolerance: float | None,
 ) -> MetricDelta:
     better: Literal["higher", "lower"] = "higher" if name in RATE_METRICS else "lower"
@@ -127,16 +130,23 @@ def print_comparison(comparison: Comparison, console: Console | None = None) -> 
     """Print the metric deltas, the flipped cases and the verdict."""
     console = console or Console()
     if comparison.base_suite != comparison.new_suite:
-        console.print(f"[yellow]comparing different suites: {comparison.base_suite!r} → "
-                      f"{comparison.new_suite!r}[/yellow]")
+        console.print(
+            f"[yellow]comparing different suites: {comparison.base_suite!r} → "
+            f"{comparison.new_suite!r}[/yellow]"
+        )
     table = Table(title="Metrics (base → new)", title_justify="left")
     for col in ("metric", "base", "new", "delta", ""):
         table.add_column(col, justify="left" if col == "metric" else "right")
     for d in comparison.deltas:
         digits = 0 if d.name in COUNT_METRICS else 1 if d.name in LATENCY_METRICS else 3
         mark = (
-            "[red]REGRESSED[/red]" if d.regressed else "[yellow]worse[/yellow]" if d.worse
-            else "[green]better[/green]" if d.delta else ""
+            "[red]REGRESSED[/red]"
+            if d.regressed
+            else "[yellow]worse[/yellow]"
+            if d.worse
+            else "[green]better[/green]"
+            if d.delta
+            else ""
         )
         delta = "—" if d.delta is None else f"{d.delta:+.{digits}f}"
         table.add_row(d.name, _num(d.base, digits), _num(d.new, digits), delta, mark)

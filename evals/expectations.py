@@ -40,7 +40,10 @@ class Failure:
     def as_dict(self) -> dict[str, Any]:
         """Return the report shape `{turn, key, expected, actual}`."""
         return {
-            "turn": self.turn, "key": self.key, "expected": self.expected, "actual": self.actual
+            "turn": self.turn,
+            "key": self.key,
+            "expected": self.expected,
+            "actual": self.actual,
         }
 
 

@@ -65,10 +65,13 @@ def write_html(report: dict[str, Any], path: Path) -> None:
 
 def _meta(run: dict[str, Any]) -> str:
     items = [
-        ("mode", run.get("mode")), ("model", run.get("model")),
-        ("embeddings", run.get("embedding_model")), ("kb version", run.get("kb_version")),
+        ("mode", run.get("mode")),
+        ("model", run.get("model")),
+        ("embeddings", run.get("embedding_model")),
+        ("kb version", run.get("kb_version")),
         ("commit", (run.get("git_commit") or "—") + ("+dirty" if run.get("git_dirty") else "")),
-        ("database", run.get("database")), ("started", run.get("started_at")),
+        ("database", run.get("database")),
+        ("started", run.get("started_at")),
         ("duration", f"{fmt(run.get('duration_s'), 1)} s"),
         ("concurrency", run.get("concurrency")),
     ]
@@ -76,8 +79,9 @@ def _meta(run: dict[str, Any]) -> str:
     prompts = run.get("prompt_versions") or {}
     prompt_line = ", ".join(f"{escape(k)}@{escape(str(v))}" for k, v in prompts.items())
     note = (
-        "" if run.get("kept") else
-        "<br>The eval workspace was deleted after the run; rerun with <code>--keep</code> "
+        ""
+        if run.get("kept")
+        else "<br>The eval workspace was deleted after the run; rerun with <code>--keep</code> "
         "to keep its traces viewable."
     )
     return f"<p class='meta'>{line}<br>prompts: {prompt_line or '—'}{note}</p>"
@@ -234,7 +238,8 @@ def _failures(report: dict[str, Any], run: dict[str, Any]) -> str:
             trace = traces.get(f["turn"])
             link = (
                 f"<a href='{escape(f'{base}/ui/traces/{trace}', quote=True)}'>{escape(trace)}</a>"
-                if trace else "—"
+                if trace
+                else "—"
             )
             rows.append(
                 f"<tr><td>{escape(result['id'])}</td><td class='num'>{f['turn']}</td>"
@@ -244,7 +249,8 @@ def _failures(report: dict[str, Any], run: dict[str, Any]) -> str:
     return (
         f"<h2>Failures ({len(failed)} case(s))</h2><table><tr><th>case</th><th>turn</th>"
         "<th>key</th><th>expected</th><th>actual</th><th>trace</th></tr>"
-        + "".join(rows) + "</table>"
+        + "".join(rows)
+        + "</table>"
     )
 
 

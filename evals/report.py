@@ -90,8 +90,10 @@ def load_report(path: Path) -> dict[str, Any]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: cannot read the report: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict) or not isinstance(
-        data.get("results"), list
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("metrics"), dict)
+        or not isinstance(data.get("results"), list)
     ):
         raise ValueError(f"{path}: not an eval report (needs 'metrics' and 'results')")
     return data
@@ -137,15 +139,21 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
         for col in ("intent", "precision", "recall", "support", "predicted"):
             table.add_column(col, justify="left" if col == "intent" else "right")
         for intent, s in per_intent.items():
-            table.add_row(intent, fmt(s["precision"]), fmt(s["recall"]), str(s["support"]),
-                          str(s["predicted"]))
+            table.add_row(
+                intent,
+                fmt(s["precision"]),
+                fmt(s["recall"]),
+                str(s["support"]),
+                str(s["predicted"]),
+            )
         console.print(table)
 
     confusion = report.get("confusion_matrix") or {}
     labels = confusion.get("labels") or []
     if labels:
-        table = Table(title="Confusion matrix (rows expected, columns predicted)",
-                      title_justify="left")
+        table = Table(
+            title="Confusion matrix (rows expected, columns predicted)", title_justify="left"
+        )
         table.add_column("")
         for label in labels:
             table.add_column(label, justify="right")
@@ -169,14 +177,19 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
             traces = {t["turn"]: t.get("trace_id") for t in result.get("turns", [])}
             for n, f in enumerate(result["failures"]):
                 table.add_row(
-                    result["id"] if n == 0 else "", str(f["turn"]), f["key"],
-                    _short(f["expected"]), _short(f["actual"]), traces.get(f["turn"]) or "—",
+                    result["id"] if n == 0 else "",
+                    str(f["turn"]),
+                    f["key"],
+                    _short(f["expected"]),
+                    _short(f["actual"]),
+                    traces.get(f["turn"]) or "—",
                 )
             table.add_section()
         console.print(table)
     for v in report.get("gate_violation_turns") or []:
-        console.print(f"[red]gate violation[/red]: {v['case']} turn {v['turn']}: "
-                      f"{', '.join(v['urls'])}")
+        console.print(
+            f"[red]gate violation[/red]: {v['case']} turn {v['turn']}: {', '.join(v['urls'])}"
+        )
 
 
 def _short(value: Any, limit: int = 300) -> str:

@@ -109,12 +109,18 @@ def graph_turn_fn() -> TurnFn:
         raise EvalAborted(f"the turn graph is not available (services.turns): {exc}") from exc
 
     async def run(
-        runtime: Any, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, turn: Turn,
+        runtime: Any,
+        workspace_id: uuid.UUID,
+        chatbot_id: uuid.UUID,
+        turn: Turn,
         thread_id: str | None,
     ) -> TurnOutput:
         request = TurnRequest(message=turn.user, lead=turn.lead, thread_id=thread_id)
         return await run_turn(
-            runtime, workspace_id=workspace_id, chatbot_id=chatbot_id, request=request,
+            runtime,
+            workspace_id=workspace_id,
+            chatbot_id=chatbot_id,
+            request=request,
             mode="eval",
         )
 
@@ -145,8 +151,12 @@ async def run_suite(
     try:
         async with runtime.db.transaction() as conn:
             built = await provision(
-                conn, runtime.files, suite.spec, base_dir=suite.base_dir,
-                workspace_name=f"eval {suite.name} {stamp}", with_api_key=False,
+                conn,
+                runtime.files,
+                suite.spec,
+                base_dir=suite.base_dir,
+                workspace_name=f"eval {suite.name} {stamp}",
+                with_api_key=False,
             )
     except AppError as exc:
         raise EvalAborted(f"could not build the suite's workspace: {_app_error(exc)}") from exc
@@ -159,7 +169,12 @@ async def run_suite(
         )
         progress.cases_started(len(suite.cases))
         cases = await _run_cases(
-            runtime, built.workspace_id, built.chatbot_id, suite.cases, turn_fn, progress,
+            runtime,
+            built.workspace_id,
+            built.chatbot_id,
+            suite.cases,
+            turn_fn,
+            progress,
             max(1, options.concurrency),
         )
     finally:
@@ -193,12 +208,20 @@ def git_commit(cwd: Path = ROOT) -> tuple[str | None, bool | None]:
     """Return the short commit and whether the work tree is dirty; (None, None) off git."""
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=cwd, capture_output=True, text=True,
-            timeout=10, check=True,
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-            capture_output=True, text=True, timeout=10, check=True,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None, None
@@ -294,10 +317,15 @@ async def _build(
     for name, sid in source_ids.items():
         row = rows.get(sid)
         status = row.status if row else "missing"
-        summary.append({
-            "id": name, "type": row.type if row else None, "status": status,
-            "counts": row.counts if row else {}, "last_error": row.last_error if row else None,
-        })
+        summary.append(
+            {
+                "id": name,
+                "type": row.type if row else None,
+                "status": status,
+                "counts": row.counts if row else {},
+                "last_error": row.last_error if row else None,
+            }
+        )
         if status != "ready":
             detail = (row.last_error if row else None) or "no error recorded"
             problems.append(f"source {name!r} ({row.type if row else '?'}) is {status}: {detail}")
@@ -365,10 +393,16 @@ async def run_case(
             log.warning("case %s turn %d raised %s: %s", case.id, index, type(exc).__name__, exc)
             log.debug("case %s turn %d", case.id, index, exc_info=True)
             failure = Failure(index, "error", "a TurnOutput", f"{type(exc).__name__}: {exc}")
-            results.append(TurnResult(
-                index, turn.expect, None, round(latency, 3), (failure,),
-                error_trace_id=getattr(exc, "trace_id", None),
-            ))
+            results.append(
+                TurnResult(
+                    index,
+                    turn.expect,
+                    None,
+                    round(latency, 3),
+                    (failure,),
+                    error_trace_id=getattr(exc, "trace_id", None),
+                )
+            )
             broken_at = index
             continue
         latency = (time.perf_counter() - began) * 1000
@@ -407,6 +441,7 @@ def _app_error(exc: AppError) -> str:
     details = exc.details if isinstance(exc.details, list) else []
     extra = "; ".join(
         f"{d.get('file') or d.get('field') or ''}: {d.get('message', '')}".strip(": ")
-        for d in details if isinstance(d, dict)
+        for d in details
+        if isinstance(d, dict)
     )
     return f"{exc.message} ({extra})" if extra else exc.message

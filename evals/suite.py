@@ -32,8 +32,13 @@ EXPECT_KEYS: tuple[str, ...] = (
 UI_BLOCK_TYPES: tuple[str, ...] = ("links", "cards", "contacts", "lead_form", "documents")
 TOOLS: tuple[str, ...] = tuple(sorted({t for t in INTENT_TOOL.values() if t is not None}))
 _STRING_LIST_KEYS = (
-    "urls_any", "urls_all", "contacts_any", "documents_any",
-    "text_contains_any", "text_contains_all", "not_contains",
+    "urls_any",
+    "urls_all",
+    "contacts_any",
+    "documents_any",
+    "text_contains_any",
+    "text_contains_all",
+    "not_contains",
 )
 _TOP_KEYS = ("name", "bot", "sources", "buckets", "cases")
 _CASE_KEYS = ("id", "turns", "description")
@@ -79,9 +84,7 @@ class Suite:
         known = {c.id for c in self.cases}
         missing = [i for i in wanted if i not in known]
         if missing:
-            raise SuiteError(
-                f"{self.path}: unknown case id(s) for --only: {', '.join(missing)}"
-            )
+            raise SuiteError(f"{self.path}: unknown case id(s) for --only: {', '.join(missing)}")
         keep = set(wanted)
         return replace(self, cases=tuple(c for c in self.cases if c.id in keep))
 
@@ -236,8 +239,9 @@ def _parse_expect(raw: Any, where: str) -> dict[str, Any]:
             expect[key] = _intent(value, at)
         elif key == "tool":
             if value is not None and value not in TOOLS:
-                raise SuiteError(f"{at}: {value!r} is not a tool; tools are {', '.join(TOOLS)} "
-                                 "or null for none")
+                raise SuiteError(
+                    f"{at}: {value!r} is not a tool; tools are {', '.join(TOOLS)} or null for none"
+                )
             expect[key] = value
         elif key in ("gated", "fallback"):
             if not isinstance(value, bool):
@@ -247,8 +251,10 @@ def _parse_expect(raw: Any, where: str) -> dict[str, Any]:
             items = _string_list(value, at)
             bad = [v for v in items if v not in UI_BLOCK_TYPES]
             if bad:
-                raise SuiteError(f"{at}: unknown block type(s) {', '.join(map(repr, bad))}; "
-                                 f"types are {', '.join(UI_BLOCK_TYPES)}")
+                raise SuiteError(
+                    f"{at}: unknown block type(s) {', '.join(map(repr, bad))}; "
+                    f"types are {', '.join(UI_BLOCK_TYPES)}"
+                )
             expect[key] = items
         else:
             assert key in _STRING_LIST_KEYS
@@ -262,8 +268,10 @@ def _intent(value: Any, where: str) -> str | list[str]:
         raise SuiteError(f"{where}: must be an intent or a non-empty list of intents")
     bad = [v for v in items if v not in INTENTS]
     if bad:
-        raise SuiteError(f"{where}: unknown intent(s) {', '.join(map(repr, bad))}; "
-                         f"intents are {', '.join(INTENTS)}")
+        raise SuiteError(
+            f"{where}: unknown intent(s) {', '.join(map(repr, bad))}; "
+            f"intents are {', '.join(INTENTS)}"
+        )
     return value if isinstance(value, str) else list(items)
 
 

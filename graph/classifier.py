@@ -60,7 +60,7 @@ class ExemplarIndex:
         for intent, phrases in self.cues.items():
             for phrase in phrases:
                 n = len(phrase)
-                if n and any(words[i:i + n] == phrase for i in range(len(words) - n + 1)):
+                if n and any(words[i : i + n] == phrase for i in range(len(words) - n + 1)):
                     found.add(intent)
                     break
         return found
@@ -147,7 +147,9 @@ def greeting_kind(text: str, index: ExemplarIndex) -> str | None:
     if sum(w in vocab for w in words) < 0.6 * len(words):
         return None
     for kind, vocabulary in (
-        ("thanks", index.thanks_words), ("bye", index.bye_words), ("hello", index.greeting_words)
+        ("thanks", index.thanks_words),
+        ("bye", index.bye_words),
+        ("hello", index.greeting_words),
     ):
         if any(w in vocabulary for w in words):
             return kind
@@ -201,7 +203,9 @@ def features(signals: Signals, intent: str) -> dict[str, float]:
 def score(signals: Signals, weights: Mapping[str, float]) -> dict[str, float]:
     """Return intent → linear score."""
     return {
-        intent: sum(weights.get(name, 0.0) * value for name, value in features(signals, intent).items())
+        intent: sum(
+            weights.get(name, 0.0) * value for name, value in features(signals, intent).items()
+        )
         for intent in INTENTS
     }
 
@@ -217,9 +221,11 @@ def decide(signals: Signals, weights: Mapping[str, float] | None = None) -> Clas
     scores = score(signals, weights or load_weights())
     reason = ""
     named_document = signals.evidence.get("document_name", 0.0) >= 0.3
-    if signals.bypass and (
-        (signals.lead_status == "requested" and signals.pending_documents) or named_document
-    ) or (signals.lead_status == "requested" and signals.pending_documents and signals.decline):
+    if (
+        signals.bypass
+        and ((signals.lead_status == "requested" and signals.pending_documents) or named_document)
+        or (signals.lead_status == "requested" and signals.pending_documents and signals.decline)
+    ):
         # While a gated document is pending, attempts around the form stay document turns;
         # the gate itself is state: nothing here can release anything.
         scores["document"] = max(scores.values()) + 1.0
@@ -272,8 +278,10 @@ def knowledge_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
         products = [p for p in pages if p["kind"] == "product"]
         if products:
             best = products[0]
-            product = best["similarity"] + 0.3 * best["title_match"] + (
-                0.05 if top_page["kind"] == "product" else -0.05
+            product = (
+                best["similarity"]
+                + 0.3 * best["title_match"]
+                + (0.05 if top_page["kind"] == "product" else -0.05)
             )
     passages = probes.get("passages") or []
     support = passages[0]["score"] if passages else 0.0

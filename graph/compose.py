@@ -118,8 +118,13 @@ def subject_name(title: str) -> str:
 
 def _page_focus(page: dict[str, Any]) -> Focus:
     kind = "product" if page["kind"] == "product" else "page"
-    return {"kind": kind, "title": page["title"], "url": page["url"], "item_id": page["id"],
-            "subject": subject_name(page["title"])}
+    return {
+        "kind": kind,
+        "title": page["title"],
+        "url": page["url"],
+        "item_id": page["id"],
+        "subject": subject_name(page["title"]),
+    }
 
 
 def _context_of_pages(pages: Sequence[dict[str, Any]]) -> str:
@@ -145,10 +150,18 @@ def compose_navigation(question: str, result: dict[str, Any], t: Templates) -> D
     if answer:
         text = t.pick("navigation", "with_answer", answer=answer, title=top["title"])
     else:
-        text = t.pick("navigation", "page", title=top["title"],
-                      summary=_sentence(_clip(top.get("summary") or top.get("description") or "", 260)))
-    return Draft(text=text, blocks=[_link_block(pages)], focus=_page_focus(top),
-                 context=_context_of_pages(pages))
+        text = t.pick(
+            "navigation",
+            "page",
+            title=top["title"],
+            summary=_sentence(_clip(top.get("summary") or top.get("description") or "", 260)),
+        )
+    return Draft(
+        text=text,
+        blocks=[_link_block(pages)],
+        focus=_page_focus(top),
+        context=_context_of_pages(pages),
+    )
 
 
 def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draft | None:
@@ -169,15 +182,24 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
         )
         if asks_price and top.get("price") and top["price"] not in answer:
             answer = (answer + " " if answer else "") + f"Price: {top['price']}."
-        text = (t.pick("product", "one", title=top["title"], answer=answer) if answer
-                else t.pick("product", "one_summary", title=top["title"],
-                            summary=_sentence(_clip(top.get("summary") or "", 280))))
+        text = (
+            t.pick("product", "one", title=top["title"], answer=answer)
+            if answer
+            else t.pick(
+                "product",
+                "one_summary",
+                title=top["title"],
+                summary=_sentence(_clip(top.get("summary") or "", 280)),
+            )
+        )
         chosen = [top] + [p for p in products if p is not top][:2]
     elif len(named) >= 2:
         parts = []
         for page in named[:3]:
             fact = answer_from(
-                question, [p["text"] for p in page.get("passages", [])], limit=1,
+                question,
+                [p["text"] for p in page.get("passages", [])],
+                limit=1,
                 subject=" ".join(n["title"] for n in named),
             )
             fact = fact or _sentence(_clip(page.get("summary") or "", 160))
@@ -186,7 +208,9 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
         chosen = named[:4]
         top = named[0]
     else:
-        items = [f"{p['title']}" + (f" ({p['price']})" if p.get("price") else "") for p in products[:4]]
+        items = [
+            f"{p['title']}" + (f" ({p['price']})" if p.get("price") else "") for p in products[:4]
+        ]
         text = t.pick("product", "several", items=_join(items))
         chosen = products[:4]
         top = products[0]
@@ -195,7 +219,9 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
     if leading["kind"] != "product" and leading["score"] >= top["score"] - 0.05:
         # e.g. "what does a whole setup cost?": the pricing page answers as well as any card
         blocks.append(_link_block([leading], limit=1))
-    return Draft(text=text, blocks=blocks, focus=_page_focus(top), context=_context_of_pages(chosen))
+    return Draft(
+        text=text, blocks=blocks, focus=_page_focus(top), context=_context_of_pages(chosen)
+    )
 
 
 def compose_support(question: str, result: dict[str, Any], t: Templates) -> Draft | None:
@@ -205,7 +231,9 @@ def compose_support(question: str, result: dict[str, Any], t: Templates) -> Draf
         return None
     top = passages[0]
     if top["kind"] == "qa":
-        answer = answer_from(question, [top["text"]], limit=3) if len(top["text"]) > 500 else top["text"]
+        answer = (
+            answer_from(question, [top["text"]], limit=3) if len(top["text"]) > 500 else top["text"]
+        )
         answer = _clip(answer or top["text"], 600)
     else:
         answer = answer_from(question, [top["text"]], limit=2) or _clip(top["text"], 400)
@@ -213,17 +241,28 @@ def compose_support(question: str, result: dict[str, Any], t: Templates) -> Draf
     citations = []
     for passage in cited:
         snippet = _clip(passage["text"], 240)
-        citations.append({
-            "source_id": passage["source_id"],
-            "title": passage["title"],
-            "url": None if passage["kind"] == "document" else passage.get("url"),
-            "snippet": snippet,
-        })
+        citations.append(
+            {
+                "source_id": passage["source_id"],
+                "title": passage["title"],
+                "url": None if passage["kind"] == "document" else passage.get("url"),
+                "snippet": snippet,
+            }
+        )
     context = "\n".join(f"[{p['title']}] {p['text']}" for p in passages[:3])
-    focus: Focus = {"kind": "answer", "title": top["title"], "url": top.get("url"),
-                    "item_id": None, "subject": top["title"]}
-    return Draft(text=t.pick("support", "answer", answer=answer), citations=citations,
-                 focus=focus, context=context)
+    focus: Focus = {
+        "kind": "answer",
+        "title": top["title"],
+        "url": top.get("url"),
+        "item_id": None,
+        "subject": top["title"],
+    }
+    return Draft(
+        text=t.pick("support", "answer", answer=answer),
+        citations=citations,
+        focus=focus,
+        context=context,
+    )
 
 
 def _reach(contact: dict[str, Any]) -> str:
@@ -248,26 +287,40 @@ def compose_contact(result: dict[str, Any], t: Templates) -> Draft | None:
         return None  # e.g. a person the team list does not have: say so, offer a human
     top = contacts[0]
     text = t.pick("contact", "one", who=_who(top), reach=_reach(top))
-    focus: Focus = {"kind": "contact", "title": top["name"], "url": None, "item_id": None,
-                    "subject": top["name"]}
+    focus: Focus = {
+        "kind": "contact",
+        "title": top["name"],
+        "url": None,
+        "item_id": None,
+        "subject": top["name"],
+    }
     context = "\n".join(
         f"- {_who(c)}: {c.get('email') or ''} {c.get('phone') or ''}" for c in contacts[:3]
     )
-    return Draft(text=text, blocks=[{"type": "contacts",
-                                     "contacts": [public_contact(c) for c in contacts[:3]]}],
-                 focus=focus, context=context)
+    return Draft(
+        text=text,
+        blocks=[{"type": "contacts", "contacts": [public_contact(c) for c in contacts[:3]]}],
+        focus=focus,
+        context=context,
+    )
 
 
 def lead_form_block(
-    fields: Sequence[dict[str, Any]], reason: str, errors: dict[str, str] | None = None,
+    fields: Sequence[dict[str, Any]],
+    reason: str,
+    errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return the lead form block (values pre-fill what the visitor already gave)."""
     return {
         "type": "lead_form",
         "fields": [
-            {"name": f["name"], "label": f["label"], "required": f.get("required", True),
-             "type": f.get("type", "text")}
+            {
+                "name": f["name"],
+                "label": f["label"],
+                "required": f.get("required", True),
+                "type": f.get("type", "text"),
+            }
             for f in fields
         ],
         "reason": reason,
@@ -281,8 +334,13 @@ def document_focus(docs: Sequence[dict[str, Any]]) -> Focus | None:
     if not docs:
         return None
     doc = docs[0]
-    return {"kind": "document", "title": doc["title"], "url": None,
-            "item_id": doc.get("document_id"), "subject": subject_name(doc["title"])}
+    return {
+        "kind": "document",
+        "title": doc["title"],
+        "url": None,
+        "item_id": doc.get("document_id"),
+        "subject": subject_name(doc["title"]),
+    }
 
 
 def titles_of(docs: Sequence[dict[str, Any]]) -> str:

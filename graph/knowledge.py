@@ -41,7 +41,9 @@ def scope_for(ctx: Context, bot: BotConfig, bucket: str) -> ToolScope:
     )
 
 
-async def probe(ctx: Context, bot: BotConfig, query: str, vector: Sequence[float]) -> dict[str, Any]:
+async def probe(
+    ctx: Context, bot: BotConfig, query: str, vector: Sequence[float]
+) -> dict[str, Any]:
     """Search every bucket at once; the classifier reads the confidence, tools reuse results.
 
     One hybrid search over all the bot's sources (one index traversal instead of four),
@@ -50,8 +52,12 @@ async def probe(ctx: Context, bot: BotConfig, query: str, vector: Sequence[float
     scopes = {b: scope_for(ctx, bot, b) for b in ("guidance", "support", "doc_referral", "contact")}
     all_sources = tuple(dict.fromkeys(s for scope in scopes.values() for s in scope.source_ids))
     union = ToolScope(
-        workspace_id=ctx.workspace_id, chatbot_id=ctx.chatbot_id, source_ids=all_sources,
-        db=ctx.services.db, space=ctx.services.space, chunk_table=ctx.services.chunk_table,
+        workspace_id=ctx.workspace_id,
+        chatbot_id=ctx.chatbot_id,
+        source_ids=all_sources,
+        db=ctx.services.db,
+        space=ctx.services.space,
+        chunk_table=ctx.services.chunk_table,
         base_url=ctx.services.base_url,
     )
     hits = await search(union, query, vector, k=PROBE_HITS)
@@ -106,23 +112,31 @@ async def vocabulary_coverage(ctx: Context, bot: BotConfig, message: str) -> flo
     Questions about the business reuse its vocabulary; off-topic ones ("snow this
     weekend", "tacos") bring words the knowledge base has never seen.
     """
-    from store import vectors
-    from tools.textmatch import QUESTION_WORDS, tokens
     from ingestion.text import STOPWORDS
-
+    from store import vectors
     from tools.document_search import GENERIC_DOCUMENT_WORDS
-    from tools.textmatch import stem
+    from tools.textmatch import QUESTION_WORDS, stem, tokens
 
     # Words that name a kind of request ("brochure", "pdf") say nothing about the topic.
-    words = [w for w in tokens(message) if w not in QUESTION_WORDS and w not in STOPWORDS
-             and len(w) > 2 and not w.isdigit() and stem(w) not in GENERIC_DOCUMENT_WORDS]
+    words = [
+        w
+        for w in tokens(message)
+        if w not in QUESTION_WORDS
+        and w not in STOPWORDS
+        and len(w) > 2
+        and not w.isdigit()
+        and stem(w) not in GENERIC_DOCUMENT_WORDS
+    ]
     if not words:
         return 1.0
     source_ids = list({uuid.UUID(s) for ids in bot["buckets"].values() for s in ids})
     async with ctx.services.db.connection() as conn:
         known = await vectors.known_terms(
-            conn, ctx.services.chunk_table, workspace_id=ctx.workspace_id,
-            source_ids=source_ids, terms=words,
+            conn,
+            ctx.services.chunk_table,
+            workspace_id=ctx.workspace_id,
+            source_ids=source_ids,
+            terms=words,
         )
     if not known:
         return 1.0

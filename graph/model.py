@@ -21,7 +21,13 @@ class IntentChoice(BaseModel):
     """The visitor's intent for this message."""
 
     intent: Literal[
-        "navigation", "product", "support", "contact", "document", "lead", "greeting",
+        "navigation",
+        "product",
+        "support",
+        "contact",
+        "document",
+        "lead",
+        "greeting",
         "out_of_scope",
     ] = Field(description="The one intent that best describes what the visitor wants now.")
     confidence: float = Field(ge=0.0, le=1.0, description="How sure you are, 0 to 1.")
@@ -51,7 +57,7 @@ class ModelClients:
 def history_messages(history: Sequence[Message], limit: int) -> list[BaseMessage]:
     """Return the last `limit` turns as chat messages, oldest first (chronological)."""
     out: list[BaseMessage] = []
-    for message in list(history)[-2 * limit:]:
+    for message in list(history)[-2 * limit :]:
         cls = HumanMessage if message["role"] == "user" else AIMessage
         out.append(cls(content=message["content"]))
     return out

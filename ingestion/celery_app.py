@@ -112,7 +112,10 @@ def create_celery(
     # shared=False: Celery otherwise adds a task to every app created later in the process,
     # and a second app (another queue or runtime) would run the first one's closure.
     app.task(
-        name="signpost.run_job", bind=True, acks_late=True, max_retries=MAX_RETRIES,
+        name="signpost.run_job",
+        bind=True,
+        acks_late=True,
+        max_retries=MAX_RETRIES,
         shared=False,
     )(run_job_task)
 
@@ -153,15 +156,17 @@ def _run_job_task(
             if state.runtime is not None and state.loop is not None:
                 state.loop.run_until_complete(
                     give_up(
-                        state.runtime.ingest_deps(), uuid.UUID(job_id),
+                        state.runtime.ingest_deps(),
+                        uuid.UUID(job_id),
                         f"gave up after {task.request.retries + 1} attempts: {cause}",
                     )
                 )
             raise
-        countdown = min(300.0, retry_base_s * 2 ** task.request.retries)
+        countdown = min(300.0, retry_base_s * 2**task.request.retries)
         log.warning("job %s: transient error (%s); retry in %.1fs", job_id, cause, countdown)
         raise task.retry(
-            exc=cause, countdown=countdown,
+            exc=cause,
+            countdown=countdown,
             kwargs={"resume_attempt": resume_attempt},
         ) from exc
 
@@ -183,8 +188,15 @@ def worker_main(
     # Prefork children run the tasks; a solo worker runs them in the main process.
     signals.worker_process_shutdown.connect(close_runtime, weak=False)
     signals.worker_shutdown.connect(close_runtime, weak=False)
-    args = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "-Q", queue,
-            "--without-gossip", "--without-mingle"]
+    args = [
+        "worker",
+        f"--loglevel={loglevel}",
+        f"--concurrency={concurrency}",
+        "-Q",
+        queue,
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if beat:
         # Embedded beat: run it on one worker only (`signpost worker --no-beat` on the others).
         args += ["--beat", "--schedule", str(_beat_schedule_file())]

@@ -137,8 +137,12 @@ def _setext_to_atx(lines: list[str]) -> list[str]:
         above = out[i - 1]
         starts_paragraph = i < 2 or not out[i - 2].strip()
         if (
-            underline and above.strip() and starts_paragraph and not _HEADING.match(above)
-            and not _marker(above) and not re.match(r"^\s*([-*+>]|\d+[.)])\s", above)
+            underline
+            and above.strip()
+            and starts_paragraph
+            and not _HEADING.match(above)
+            and not _marker(above)
+            and not re.match(r"^\s*([-*+>]|\d+[.)])\s", above)
         ):
             level = "#" if underline.group(1)[0] == "=" else "##"
             out[i - 1], out[i] = f"{level} {above.strip()}", ""

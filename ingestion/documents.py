@@ -26,10 +26,22 @@ if TYPE_CHECKING:
 
 BlockKind = Literal["heading", "text", "list", "table"]
 
-_FORMATS = {"pdf": "pdf", "docx": "docx", "md": "md", "markdown": "md", "txt": "txt",
-            "html": "html", "htm": "html"}
-_FORMAT_NAMES = {"pdf": "PDF", "docx": "Word document", "md": "Markdown file",
-                 "txt": "text file", "html": "HTML page"}
+_FORMATS = {
+    "pdf": "pdf",
+    "docx": "docx",
+    "md": "md",
+    "markdown": "md",
+    "txt": "txt",
+    "html": "html",
+    "htm": "html",
+}
+_FORMAT_NAMES = {
+    "pdf": "PDF",
+    "docx": "Word document",
+    "md": "Markdown file",
+    "txt": "text file",
+    "html": "HTML page",
+}
 # Formats whose headings come from markup (styles, #, <h1>), so unstructured's Title and
 # category_depth can be trusted; PDF and plain-text titles are guessed from the text.
 _MARKUP_FORMATS = frozenset({"docx", "md", "html"})
@@ -211,8 +223,9 @@ def _docx_info(data: bytes, filename: str) -> _FileInfo:
         props = docx.Document(io.BytesIO(data)).core_properties
     except Exception as exc:  # bad zip, missing parts, bad XML: all mean corrupt
         raise _unreadable(filename, "docx", exc) from exc
-    return _FileInfo(title=_clean(props.title), author=_clean(props.author),
-                     created=_iso(props.created))
+    return _FileInfo(
+        title=_clean(props.title), author=_clean(props.author), created=_iso(props.created)
+    )
 
 
 def _html_info(data: bytes) -> _FileInfo:
@@ -325,11 +338,17 @@ def _pieces(elements: list[Element]) -> list[_Piece]:
             category = "ListItem"
         bullet_page = False
         coords = meta.coordinates
-        pieces.append(_Piece(
-            category, text, meta.page_number, _box(coords),
-            getattr(getattr(coords, "system", None), "height", None),
-            meta.category_depth, getattr(meta, "text_as_html", None),
-        ))
+        pieces.append(
+            _Piece(
+                category,
+                text,
+                meta.page_number,
+                _box(coords),
+                getattr(getattr(coords, "system", None), "height", None),
+                meta.category_depth,
+                getattr(meta, "text_as_html", None),
+            )
+        )
     return pieces
 
 

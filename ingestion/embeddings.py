@@ -123,8 +123,11 @@ class LocalEmbeddings(Embeddings):
         if self._st_model is not None:
             return np.asarray(
                 self._st_model.encode(
-                    list(texts), batch_size=_BATCH, normalize_embeddings=True,
-                    convert_to_numpy=True, show_progress_bar=False,
+                    list(texts),
+                    batch_size=_BATCH,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
                 ),
                 dtype=np.float32,
             )
@@ -132,7 +135,7 @@ class LocalEmbeddings(Embeddings):
         # Sort by length so each batch pads to similar lengths.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), _BATCH):
-            idx = order[start:start + _BATCH]
+            idx = order[start : start + _BATCH]
             encs = self._tokenizer.encode_batch([texts[i] or " " for i in idx])
             ids = np.array([e.ids for e in encs], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
@@ -232,7 +235,9 @@ def _export_onnx(target: Path) -> None:
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["last_hidden_state"],
             dynamic_axes={
-                "input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
                 "last_hidden_state": axes,
             },
             opset_version=17,
@@ -247,7 +252,7 @@ def openai_embeddings(
     """Return embeddings from an OpenAI-compatible endpoint."""
     from langchain_openai import OpenAIEmbeddings
 
-    return OpenAIEmbeddings(
+    return OpenAIEmbeddings(  # type: ignore[call-arg]
         model=model,
         base_url=base_url,
         api_key=api_key or "not-needed",  # type: ignore[arg-type]

@@ -238,8 +238,10 @@ def _single(root: HtmlElement, xpath: str) -> HtmlElement | None:
 def _is_hidden(el: HtmlElement) -> bool:
     style = (el.get("style") or "").replace(" ", "").lower()
     return (
-        el.get("hidden") is not None or el.get("aria-hidden") == "true"
-        or "display:none" in style or (el.get("role") or "").lower() in _DROP_ROLES
+        el.get("hidden") is not None
+        or el.get("aria-hidden") == "true"
+        or "display:none" in style
+        or (el.get("role") or "").lower() in _DROP_ROLES
         or el.get("aria-modal") == "true"
     )
 
@@ -281,8 +283,15 @@ def _trafilatura_blocks(root: HtmlElement, url: str | None) -> list[Block]:
     body = wrapper.find(".//body")
     body.append(copy.deepcopy(root))
     result = trafilatura.bare_extraction(
-        wrapper, url=url, include_tables=True, include_links=False, include_images=False,
-        include_comments=False, include_formatting=False, favor_recall=True, with_metadata=False,
+        wrapper,
+        url=url,
+        include_tables=True,
+        include_links=False,
+        include_images=False,
+        include_comments=False,
+        include_formatting=False,
+        favor_recall=True,
+        with_metadata=False,
     )
     body = getattr(result, "body", None)
     if body is None:
@@ -300,7 +309,8 @@ def _blocks_from_trafilatura(el: etree._Element) -> list[Block]:
         return [b for row in el.iter("row") for b in _nonempty(_row_block(row, "cell"))]
     if el.tag == "list":
         return [
-            b for item in el.iter("item")
+            b
+            for item in el.iter("item")
             if item.getparent() is el
             for b in _nonempty(Block("text", "- " + clean_text("".join(item.itertext()))))
         ]
@@ -458,7 +468,8 @@ def normalize_url(url: str) -> str:
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith(_TRACKING_PREFIXES)
     ]
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query), quote_via=quote), ""))
@@ -709,9 +720,7 @@ def _cue_counts(region: HtmlElement) -> _Cues:
     )
 
 
-def detect_kind(
-    meta: PageMeta, url: str, text: str, region: HtmlElement | None = None
-) -> PageKind:
+def detect_kind(meta: PageMeta, url: str, text: str, region: HtmlElement | None = None) -> PageKind:
     """Decide product / article / contact / other by adding up weighted signals.
 
     Declared metadata (og:type, schema.org, microdata) weighs most, URL segments next,
@@ -758,16 +767,14 @@ def _declared_signals(meta: PageMeta) -> Iterator[tuple[PageKind, float]]:
         yield "article", -2
     if types["ContactPage"]:
         yield "contact", 3
-    if any(
-        schema_types(n) & _ORGANIZATION_TYPES and n.get("contactPoint") for n in meta.json_ld
-    ):
+    if any(schema_types(n) & _ORGANIZATION_TYPES and n.get("contactPoint") for n in meta.json_ld):
         yield "contact", 1  # often site-wide, so only a hint
 
 
 def _url_signals(url: str) -> Iterator[tuple[PageKind, float]]:
     segments = [s.lower() for s in urlsplit(url).path.split("/") if s]
     for i, segment in enumerate(segments):
-        rest = segments[i + 1:]
+        rest = segments[i + 1 :]
         # /products/ itself is a listing; /products/<name>/ is a product.
         if not rest or rest[0] in _LISTING_SEGMENTS:
             continue
@@ -861,7 +868,7 @@ def _amount(value: str) -> float | None:
     last = max(digits.rfind("."), digits.rfind(","))
     # A final separator followed by one or two digits is the decimal mark.
     if last != -1 and len(digits) - last - 1 in (1, 2):
-        whole, cents = digits[:last], digits[last + 1:]
+        whole, cents = digits[:last], digits[last + 1 :]
     else:
         whole, cents = digits, "0"
     try:

@@ -20,8 +20,15 @@ from store import jobs as jobs_repo
 from store import sources as sources_repo
 
 __all__ = [
-    "RETRYABLE", "TRANSIENT_ERRORS", "CeleryRunner", "InProcessRunner", "JobInterrupted",
-    "JobRunner", "give_up", "make_runner", "run_job",
+    "RETRYABLE",
+    "TRANSIENT_ERRORS",
+    "CeleryRunner",
+    "InProcessRunner",
+    "JobInterrupted",
+    "JobRunner",
+    "give_up",
+    "make_runner",
+    "run_job",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,20 +96,29 @@ async def _run_claimed(deps: IngestDeps, job: jobs_repo.Job) -> str:
     if job.kind != "sync" or job.source_id is None:
         async with deps.db.connection() as conn:
             await jobs_repo.finish(
-                conn, job.id, status="failed",
-                errors_=[{"item": "", "message": f"unknown job kind {job.kind!r}"}], result=None,
+                conn,
+                job.id,
+                status="failed",
+                errors_=[{"item": "", "message": f"unknown job kind {job.kind!r}"}],
+                result=None,
             )
         return "failed"
     async with deps.db.connection() as conn:
         source = await sources_repo.get_source(conn, job.workspace_id, job.source_id)
         if source is None:
             await jobs_repo.finish(
-                conn, job.id, status="failed",
-                errors_=[{"item": "", "message": "the source was deleted"}], result=None,
+                conn,
+                job.id,
+                status="failed",
+                errors_=[{"item": "", "message": "the source was deleted"}],
+                result=None,
             )
             return "failed"
         await sources_repo.update_source_state(
-            conn, source.workspace_id, source.id, status="syncing",
+            conn,
+            source.workspace_id,
+            source.id,
+            status="syncing",
             last_error=source.last_error,
         )
 
@@ -122,7 +138,10 @@ async def _run_claimed(deps: IngestDeps, job: jobs_repo.Job) -> str:
                 conn, source.workspace_id, source.id, status="failed", last_error=str(exc)
             )
             await jobs_repo.finish(
-                conn, job.id, status="failed", errors_=[{"item": "", "message": str(exc)}],
+                conn,
+                job.id,
+                status="failed",
+                errors_=[{"item": "", "message": str(exc)}],
                 result=None,
             )
         return "failed"
@@ -137,7 +156,10 @@ async def _run_claimed(deps: IngestDeps, job: jobs_repo.Job) -> str:
         errors.insert(0, {"item": "", "message": outcome.fatal})
     async with deps.db.connection() as conn:
         await jobs_repo.finish(
-            conn, job.id, status=status, errors_=errors,
+            conn,
+            job.id,
+            status=status,
+            errors_=errors,
             result={"counts": outcome.counts, "version": outcome.version, **outcome.stats()},
         )
     log.info("job %s %s: %s", job.id, status, outcome.stats())
@@ -166,7 +188,10 @@ async def give_up(deps: IngestDeps, job_id: uuid.UUID, message: str) -> None:
             if job is None or job.status not in ("queued", "running"):
                 return
             await jobs_repo.finish(
-                conn, job.id, status="failed", errors_=[{"item": "", "message": message}],
+                conn,
+                job.id,
+                status="failed",
+                errors_=[{"item": "", "message": message}],
                 result=None,
             )
             if job.source_id is not None:
@@ -196,7 +221,10 @@ class InProcessRunner:
     """
 
     def __init__(
-        self, deps_factory: Callable[[], IngestDeps], *, retries: int = 3,
+        self,
+        deps_factory: Callable[[], IngestDeps],
+        *,
+        retries: int = 3,
         sweep_every_s: float = 60.0,
     ) -> None:
         self._deps_factory = deps_factory
@@ -267,11 +295,12 @@ class InProcessRunner:
                 if attempt == self._retries:
                     cause = exc.__cause__ or exc
                     await give_up(
-                        self._deps_factory(), job_id,
+                        self._deps_factory(),
+                        job_id,
                         f"gave up after {attempt + 1} attempts: {cause}",
                     )
                     raise
-                delay = min(30.0, 2.0 ** attempt)
+                delay = min(30.0, 2.0**attempt)
                 log.warning("job %s: transient error (%s); retrying in %.0fs", job_id, exc, delay)
                 await asyncio.sleep(delay)
 

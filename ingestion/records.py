@@ -55,7 +55,12 @@ class PageRecord:
     def content_hash(self) -> str:
         """Hash of everything stored for the page."""
         return content_hash(
-            self.url, self.title, self.description, self.text, self.kind, self.thumbnail_url,
+            self.url,
+            self.title,
+            self.description,
+            self.text,
+            self.kind,
+            self.thumbnail_url,
             self.price,
         )
 

@@ -391,9 +391,7 @@ def _forbidden(
     return f"no permission to read Google Sheet '{key}': {_share_hint(gc, credentials_file)}"
 
 
-def _api_problem(
-    exc: APIError, key: str, gc: gspread.Client, credentials_file: Path | None
-) -> str:
+def _api_problem(exc: APIError, key: str, gc: gspread.Client, credentials_file: Path | None) -> str:
     if exc.code == 404:
         return _not_shared(key, gc, credentials_file)
     if exc.code == 403:
@@ -409,21 +407,74 @@ def _api_problem(
 # Header words per field, weighted by how surely they name it. Region words are weighted
 # so that Region/Territory beats Country, which beats Office/City.
 _KEYS: dict[str, dict[str, float]] = {
-    "name": {"name": 1.0, "fullname": 1.0, "person": 0.9, "contact": 0.8, "employee": 0.8,
-             "staff": 0.7, "member": 0.6, "colleague": 0.7},
-    "role": {"role": 1.0, "jobtitle": 1.0, "position": 1.0, "designation": 1.0, "title": 0.9,
-             "job": 0.9, "function": 0.9, "occupation": 0.9, "responsibility": 0.6},
-    "department": {"department": 1.0, "dept": 1.0, "businessunit": 1.0, "team": 0.95,
-                   "division": 0.95, "unit": 0.9, "group": 0.85, "practice": 0.7},
-    "region": {"region": 1.0, "territory": 1.0, "market": 0.9, "area": 0.85, "country": 0.8,
-               "location": 0.7, "office": 0.65, "city": 0.6, "branch": 0.6, "site": 0.55,
-               "clinic": 0.55},
+    "name": {
+        "name": 1.0,
+        "fullname": 1.0,
+        "person": 0.9,
+        "contact": 0.8,
+        "employee": 0.8,
+        "staff": 0.7,
+        "member": 0.6,
+        "colleague": 0.7,
+    },
+    "role": {
+        "role": 1.0,
+        "jobtitle": 1.0,
+        "position": 1.0,
+        "designation": 1.0,
+        "title": 0.9,
+        "job": 0.9,
+        "function": 0.9,
+        "occupation": 0.9,
+        "responsibility": 0.6,
+    },
+    "department": {
+        "department": 1.0,
+        "dept": 1.0,
+        "businessunit": 1.0,
+        "team": 0.95,
+        "division": 0.95,
+        "unit": 0.9,
+        "group": 0.85,
+        "practice": 0.7,
+    },
+    "region": {
+        "region": 1.0,
+        "territory": 1.0,
+        "market": 0.9,
+        "area": 0.85,
+        "country": 0.8,
+        "location": 0.7,
+        "office": 0.65,
+        "city": 0.6,
+        "branch": 0.6,
+        "site": 0.55,
+        "clinic": 0.55,
+    },
     "email": {"email": 1.0, "mail": 0.9},
-    "phone": {"phone": 1.0, "telephone": 1.0, "tel": 1.0, "phonenumber": 1.0, "directline": 1.0,
-              "mobile": 0.95, "cell": 0.95, "cellphone": 0.95, "landline": 0.9, "direct": 0.9,
-              "whatsapp": 0.8, "fax": 0.3},
-    "languages": {"languages": 1.0, "language": 1.0, "speaks": 1.0, "spoken": 0.9,
-                  "lang": 0.9, "langs": 0.9, "mothertongue": 0.9},
+    "phone": {
+        "phone": 1.0,
+        "telephone": 1.0,
+        "tel": 1.0,
+        "phonenumber": 1.0,
+        "directline": 1.0,
+        "mobile": 0.95,
+        "cell": 0.95,
+        "cellphone": 0.95,
+        "landline": 0.9,
+        "direct": 0.9,
+        "whatsapp": 0.8,
+        "fax": 0.3,
+    },
+    "languages": {
+        "languages": 1.0,
+        "language": 1.0,
+        "speaks": 1.0,
+        "spoken": 0.9,
+        "lang": 0.9,
+        "langs": 0.9,
+        "mothertongue": 0.9,
+    },
 }
 # Trailing words that do not change what a header names ("Email address", "Team name").
 _TRANSPARENT: dict[str, frozenset[str]] = {
@@ -444,27 +495,89 @@ _NEUTRAL: dict[str, frozenset[str]] = {
     "languages": frozenset({"spoken", "other", "working"}),
 }
 # A header ending in one of these holds something else about the thing ("Employee ID").
-_NOT_VALUE_HEADS = frozenset({
-    "id", "code", "no", "nr", "number", "num", "ref", "reference", "count", "date", "since",
-    "url", "link", "website", "photo", "image", "picture", "avatar", "note", "notes",
-    "comment", "comments", "manager", "type", "status", "hours", "address",
-})
+_NOT_VALUE_HEADS = frozenset(
+    {
+        "id",
+        "code",
+        "no",
+        "nr",
+        "number",
+        "num",
+        "ref",
+        "reference",
+        "count",
+        "date",
+        "since",
+        "url",
+        "link",
+        "website",
+        "photo",
+        "image",
+        "picture",
+        "avatar",
+        "note",
+        "notes",
+        "comment",
+        "comments",
+        "manager",
+        "type",
+        "status",
+        "hours",
+        "address",
+    }
+)
 _COMPOUNDS = {
-    ("e", "mail"): "email", ("full", "name"): "fullname", ("job", "title"): "jobtitle",
-    ("business", "unit"): "businessunit", ("cell", "phone"): "cellphone",
-    ("direct", "line"): "directline", ("direct", "dial"): "directline",
-    ("contact", "number"): "phonenumber", ("contact", "no"): "phonenumber",
-    ("phone", "number"): "phonenumber", ("mother", "tongue"): "mothertongue",
-    ("first", "name"): "firstname", ("given", "name"): "firstname",
-    ("last", "name"): "lastname", ("family", "name"): "lastname", ("sur", "name"): "lastname",
+    ("e", "mail"): "email",
+    ("full", "name"): "fullname",
+    ("job", "title"): "jobtitle",
+    ("business", "unit"): "businessunit",
+    ("cell", "phone"): "cellphone",
+    ("direct", "line"): "directline",
+    ("direct", "dial"): "directline",
+    ("contact", "number"): "phonenumber",
+    ("contact", "no"): "phonenumber",
+    ("phone", "number"): "phonenumber",
+    ("mother", "tongue"): "mothertongue",
+    ("first", "name"): "firstname",
+    ("given", "name"): "firstname",
+    ("last", "name"): "lastname",
+    ("family", "name"): "lastname",
+    ("sur", "name"): "lastname",
 }
 # "Company name" is not a person's name, nor is "Manager name" the contact's own.
-_NOT_THE_PERSON = frozenset({
-    "company", "organisation", "organization", "org", "employer", "business", "firm",
-    "account", "customer", "client", "product", "project", "file", "user", "brand",
-    "vendor", "supplier", "partner", "site", "building", "event", "manager", "assistant",
-    "supervisor", "backup", "deputy", "emergency", "spouse", "parent",
-})
+_NOT_THE_PERSON = frozenset(
+    {
+        "company",
+        "organisation",
+        "organization",
+        "org",
+        "employer",
+        "business",
+        "firm",
+        "account",
+        "customer",
+        "client",
+        "product",
+        "project",
+        "file",
+        "user",
+        "brand",
+        "vendor",
+        "supplier",
+        "partner",
+        "site",
+        "building",
+        "event",
+        "manager",
+        "assistant",
+        "supervisor",
+        "backup",
+        "deputy",
+        "emergency",
+        "spouse",
+        "parent",
+    }
+)
 _FIRST_NAME = frozenset({"firstname", "first", "forename", "givenname", "given"})
 _LAST_NAME = frozenset({"lastname", "last", "surname", "familyname", "family"})
 _MIN_SCORE = 0.5
@@ -502,9 +615,7 @@ def _owned_by_other(words: list[str], field: str) -> bool:
         stripped = _strip_transparent(words, other)
         # "Contact email" is not a name: its head is email's. "Team name" is not a name
         # either: it is department's once department drops its transparent "name".
-        if stripped[-1] in keys and (
-            len(stripped) < len(words) or own_head not in _KEYS[field]
-        ):
+        if stripped[-1] in keys and (len(stripped) < len(words) or own_head not in _KEYS[field]):
             return True
     return False
 

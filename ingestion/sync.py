@@ -80,8 +80,11 @@ class SyncOutcome:
     def stats(self) -> dict[str, int]:
         """Return the change counters."""
         return {
-            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-            "deleted": self.deleted, "chunks_embedded": self.chunks_embedded,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "chunks_embedded": self.chunks_embedded,
             "failed": len(self.errors),
         }
 
@@ -200,10 +203,17 @@ class _Writer:
             for position, chunk in enumerate(item.chunks):
                 rows.append(
                     vectors.ChunkRow(
-                        content=chunk.text, embedding=vectors_[offset], source_id=self.source.id,
-                        item_id=item.item_id, kind=item.kind, title=item.title, url=item.url,
-                        document_id=item.document_id, section=chunk.section,
-                        page_number=chunk.page_number, position=position,
+                        content=chunk.text,
+                        embedding=vectors_[offset],
+                        source_id=self.source.id,
+                        item_id=item.item_id,
+                        kind=item.kind,
+                        title=item.title,
+                        url=item.url,
+                        document_id=item.document_id,
+                        section=chunk.section,
+                        page_number=chunk.page_number,
+                        position=position,
                     )
                 )
                 offset += 1
@@ -238,8 +248,12 @@ def _consume_exception(task: asyncio.Future[Any]) -> None:
 
 
 async def _delete_missing(
-    deps: IngestDeps, source: DataSource, table: kb.ItemTable, states: dict[Any, kb.ItemState],
-    seen: set[Any], outcome: SyncOutcome,
+    deps: IngestDeps,
+    source: DataSource,
+    table: kb.ItemTable,
+    states: dict[Any, kb.ItemState],
+    seen: set[Any],
+    outcome: SyncOutcome,
 ) -> None:
     gone = [state.id for key, state in states.items() if key not in seen]
     if not gone:
@@ -252,7 +266,9 @@ async def _delete_missing(
 
 def _unchanged(state: kb.ItemState | None, new_hash: str, space_changed: bool) -> bool:
     return (
-        state is not None and state.content_hash == new_hash and state.status == "ready"
+        state is not None
+        and state.content_hash == new_hash
+        and state.status == "ready"
         and not space_changed
     )
 
@@ -276,14 +292,18 @@ async def _pages(source: DataSource) -> AsyncIterator[PageRecord | tuple[str, st
                 yield item  # type: ignore[misc]
         return
     async for item in website.crawl_pages(
-        config["url"], max_pages=int(config.get("max_pages", 200)),
+        config["url"],
+        max_pages=int(config.get("max_pages", 200)),
         max_depth=int(config.get("max_depth", 5)),
     ):
         yield item
 
 
 async def _sync_website(
-    deps: IngestDeps, source: DataSource, outcome: SyncOutcome, progress: _Progress,
+    deps: IngestDeps,
+    source: DataSource,
+    outcome: SyncOutcome,
+    progress: _Progress,
     space_changed: bool,
 ) -> list[str]:
     async with deps.db.connection() as conn:
@@ -341,8 +361,14 @@ def _page_item(source: DataSource, page: PageRecord, state: kb.ItemState | None)
     chunks = ([Chunk(overview)] if overview else []) + (page.chunks or [])
     chunks = chunks or [Chunk(page.title)]
     return _Pending(
-        key=page.url, item_id=state.id if state else uuid.uuid4(), previous=state, chunks=chunks,
-        title=page.title, url=page.url, kind="page", write=write,
+        key=page.url,
+        item_id=state.id if state else uuid.uuid4(),
+        previous=state,
+        chunks=chunks,
+        title=page.title,
+        url=page.url,
+        kind="page",
+        write=write,
     )
 
 
@@ -371,14 +397,23 @@ def contact_text(contact: ContactRecord) -> str:
     parts = [contact.name, contact.role, contact.department, contact.region]
     if contact.languages:
         parts.append("speaks " + ", ".join(contact.languages))
-    known = {contact.name, contact.role, contact.department, contact.region, contact.email,
-             contact.phone}
+    known = {
+        contact.name,
+        contact.role,
+        contact.department,
+        contact.region,
+        contact.email,
+        contact.phone,
+    }
     extra = [f"{k}: {v}" for k, v in contact.fields.items() if v and v not in known]
     return " · ".join(p for p in parts if p) + ("\n" + "; ".join(extra) if extra else "")
 
 
 async def _sync_sheet(
-    deps: IngestDeps, source: DataSource, outcome: SyncOutcome, progress: _Progress,
+    deps: IngestDeps,
+    source: DataSource,
+    outcome: SyncOutcome,
+    progress: _Progress,
     space_changed: bool,
 ) -> list[str]:
     from ingestion import sheets
@@ -414,20 +449,30 @@ async def _sync_sheet(
     return hashes
 
 
-def _contact_item(source: DataSource, contact: ContactRecord, state: kb.ItemState | None) -> _Pending:
+def _contact_item(
+    source: DataSource, contact: ContactRecord, state: kb.ItemState | None
+) -> _Pending:
     async def write(conn: Conn, item_id: uuid.UUID) -> None:
         await kb.upsert_contact(conn, source.workspace_id, source.id, item_id, contact)
 
     return _Pending(
-        key=f"row {contact.row_number}", item_id=state.id if state else uuid.uuid4(),
-        previous=state, chunks=[Chunk(contact_text(contact))],
-        title=contact.name or contact.role or "Contact", url=None, kind="contact", write=write,
+        key=f"row {contact.row_number}",
+        item_id=state.id if state else uuid.uuid4(),
+        previous=state,
+        chunks=[Chunk(contact_text(contact))],
+        title=contact.name or contact.role or "Contact",
+        url=None,
+        kind="contact",
+        write=write,
     )
 
 
 # -- custom text ---------------------------------------------------------------------------
 async def _sync_custom(
-    deps: IngestDeps, source: DataSource, outcome: SyncOutcome, progress: _Progress,
+    deps: IngestDeps,
+    source: DataSource,
+    outcome: SyncOutcome,
+    progress: _Progress,
     space_changed: bool,
 ) -> list[str]:
     from ingestion import custom
@@ -465,8 +510,14 @@ def _entry_item(
         if state is not None:
             await kb.delete_items(conn, "kb_entries", source.workspace_id, [state.id])
         await kb.insert_entry(
-            conn, source.workspace_id, source.id, item_id, position=position,
-            question=entry.question, answer=entry.answer, category=entry.category,
+            conn,
+            source.workspace_id,
+            source.id,
+            item_id,
+            position=position,
+            question=entry.question,
+            answer=entry.answer,
+            category=entry.category,
             content_hash=digest,
         )
 
@@ -480,14 +531,22 @@ def _entry_item(
         title, kind = entry.section or source.name, "text"
     return _Pending(
         key=(entry.question or entry.section or f"entry {position}")[:80],
-        item_id=uuid.uuid4(), previous=state, chunks=chunks, title=title, url=None, kind=kind,
+        item_id=uuid.uuid4(),
+        previous=state,
+        chunks=chunks,
+        title=title,
+        url=None,
+        kind=kind,
         write=write,
     )
 
 
 # -- documents -----------------------------------------------------------------------------
 async def _sync_documents(
-    deps: IngestDeps, source: DataSource, outcome: SyncOutcome, progress: _Progress,
+    deps: IngestDeps,
+    source: DataSource,
+    outcome: SyncOutcome,
+    progress: _Progress,
     space_changed: bool,
 ) -> list[str]:
     from ingestion import documents
@@ -510,7 +569,11 @@ async def _sync_documents(
                 data = deps.files.read(file["key"])
                 record = await asyncio.to_thread(documents.parse_document, data, file["filename"])
             except (LoaderError, FileNotFoundError) as exc:
-                message = str(exc) if isinstance(exc, LoaderError) else f"{file['filename']}: file missing"
+                message = (
+                    str(exc)
+                    if isinstance(exc, LoaderError)
+                    else f"{file['filename']}: file missing"
+                )
                 outcome.errors.append({"item": file["filename"], "message": message})
                 await _record_failed_document(deps, source, file, state, message)
                 if state is not None and state.status == "ready":
@@ -521,17 +584,24 @@ async def _sync_documents(
             await writer.add(_document_item(source, file, record, state))
             await progress.step(total=len(files))
     await _delete_missing(deps, source, "kb_documents", states, seen, outcome)
-    if files and len(outcome.errors) == len(files) and not any(
-        s.status == "ready" for s in states.values()
+    if (
+        files
+        and len(outcome.errors) == len(files)
+        and not any(s.status == "ready" for s in states.values())
     ):
-        outcome.fatal = outcome.errors[0]["message"] if len(files) == 1 else (
-            f"none of the {len(files)} documents could be read"
+        outcome.fatal = (
+            outcome.errors[0]["message"]
+            if len(files) == 1
+            else (f"none of the {len(files)} documents could be read")
         )
     return hashes
 
 
 async def _record_failed_document(
-    deps: IngestDeps, source: DataSource, file: dict[str, Any], state: kb.ItemState | None,
+    deps: IngestDeps,
+    source: DataSource,
+    file: dict[str, Any],
+    state: kb.ItemState | None,
     message: str,
 ) -> None:
     async with deps.db.transaction() as conn:
@@ -539,8 +609,13 @@ async def _record_failed_document(
             await kb.note_document_error(conn, source.workspace_id, state.id, message)
         else:
             await kb.upsert_document(
-                conn, source.workspace_id, source.id, state.id if state else uuid.uuid4(),
-                file=file, record=None, error=message,
+                conn,
+                source.workspace_id,
+                source.id,
+                state.id if state else uuid.uuid4(),
+                file=file,
+                record=None,
+                error=message,
             )
 
 
@@ -555,8 +630,15 @@ def _document_item(
         )
 
     return _Pending(
-        key=file["filename"], item_id=item_id, previous=state, chunks=record.chunks,
-        title=record.title, url=None, kind="document", write=write, document_id=item_id,
+        key=file["filename"],
+        item_id=item_id,
+        previous=state,
+        chunks=record.chunks,
+        title=record.title,
+        url=None,
+        kind="document",
+        write=write,
+        document_id=item_id,
     )
 
 
@@ -622,8 +704,10 @@ async def record_outcome(deps: IngestDeps, source: DataSource, outcome: SyncOutc
     else:
         status = "ready"
         error = (
-            f"{len(outcome.errors)} item(s) failed: " + "; ".join(e["message"] for e in outcome.errors[:3])
-            if outcome.errors else None
+            f"{len(outcome.errors)} item(s) failed: "
+            + "; ".join(e["message"] for e in outcome.errors[:3])
+            if outcome.errors
+            else None
         )
     async with deps.db.connection() as conn:
         if outcome.fatal is None:
@@ -632,7 +716,13 @@ async def record_outcome(deps: IngestDeps, source: DataSource, outcome: SyncOutc
                 (space_tag(deps.table), source.workspace_id, source.id),
             )
         updated = await sources_repo.update_source_state(
-            conn, source.workspace_id, source.id, status=status, counts=outcome.counts,
-            version=outcome.version, last_error=error, synced=outcome.fatal is None,
+            conn,
+            source.workspace_id,
+            source.id,
+            status=status,
+            counts=outcome.counts,
+            version=outcome.version,
+            last_error=error,
+            synced=outcome.fatal is None,
         )
     return updated or source

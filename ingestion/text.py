@@ -67,12 +67,14 @@ def summarize(text: str, max_sentences: int = 2, max_chars: int = 320) -> str:
     if len(sentences) <= max_sentences:
         return _clip(" ".join(sentences), max_chars)
     freq = Counter(w for w in words(text) if w not in STOPWORDS)
+
     def score(i: int, s: str) -> float:
         toks = [w for w in words(s) if w not in STOPWORDS]
         if not toks:
             return 0.0
         base = sum(math.log1p(freq[w]) for w in toks) / math.sqrt(len(toks))
         return base * (1.25 if i == 0 else 1.0)  # lead sentences usually state the point
+
     ranked = sorted(range(len(sentences)), key=lambda i: -score(i, sentences[i]))[:max_sentences]
     return _clip(" ".join(sentences[i] for i in sorted(ranked)), max_chars)
 

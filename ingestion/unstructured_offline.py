@@ -123,6 +123,4 @@ def partition(data: bytes, filename: str) -> list[Element]:
     with _load_lock:  # the first call imports; concurrent first calls must not race it
         partitioners = _partitioners()
     # languages=["eng"] skips per-element language detection (slow, and not needed here).
-    return partitioners[ext](
-        file=io.BytesIO(data), metadata_filename=filename, languages=["eng"]
-    )
+    return partitioners[ext](file=io.BytesIO(data), metadata_filename=filename, languages=["eng"])

@@ -60,7 +60,8 @@ def iter_local_site(folder: Path, base_url: str) -> Iterator[tuple[str, bytes]]:
     for directory, dirs, names in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         files.extend(
-            Path(directory, n) for n in names
+            Path(directory, n)
+            for n in names
             if not n.startswith(".") and n.lower().endswith((".html", ".htm"))
         )
     for path in sorted(files, key=lambda p: p.relative_to(folder).parts):
@@ -160,7 +161,11 @@ _MAX_SITEMAP_URLS = 10_000
 
 
 async def _fetch(
-    client: httpx.AsyncClient, url: str, limits: _Limits, *, claim: Callable[[str], bool],
+    client: httpx.AsyncClient,
+    url: str,
+    limits: _Limits,
+    *,
+    claim: Callable[[str], bool],
     html_only: bool = True,
 ) -> _Fetched:
     """GET `url`, following redirects only to URLs `claim` accepts; stop past the size cap."""
@@ -175,7 +180,10 @@ async def _fetch(
 
 
 async def _fetch_unbounded(
-    client: httpx.AsyncClient, url: str, limits: _Limits, claim: Callable[[str], bool],
+    client: httpx.AsyncClient,
+    url: str,
+    limits: _Limits,
+    claim: Callable[[str], bool],
     html_only: bool,
 ) -> _Fetched:
     headers = {
@@ -242,8 +250,14 @@ class _Crawler:
     """Breadth-first, same-site crawl state shared by the worker tasks."""
 
     def __init__(
-        self, start_url: str, client: httpx.AsyncClient, limits: _Limits, *, max_pages: int,
-        max_depth: int, concurrency: int,
+        self,
+        start_url: str,
+        client: httpx.AsyncClient,
+        limits: _Limits,
+        *,
+        max_pages: int,
+        max_depth: int,
+        concurrency: int,
     ) -> None:
         self.start = normalize_url(start_url)
         self.client = client
@@ -269,7 +283,8 @@ class _Crawler:
             return
         if not self.enqueue(self.start, 0):
             reason = (
-                "the start URL does not look like an HTML page" if not crawlable(self.start)
+                "the start URL does not look like an HTML page"
+                if not crawlable(self.start)
                 else "robots.txt does not allow crawling the start URL"
             )
             yield CrawlResult(self.start, self.start, None, None, reason, 0)
@@ -338,7 +353,8 @@ class _Crawler:
     def allowed(self, url: str) -> bool:
         """Tell whether `url` may be fetched: on site, an HTML-looking link, robots permit it."""
         return (
-            self.on_site(url) and crawlable(url)
+            self.on_site(url)
+            and crawlable(url)
             and self.robots.can_fetch(self.limits.user_agent, url)
         )
 
@@ -454,12 +470,17 @@ async def crawl(
     own_client = client is None
     if client is None:
         client = httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False,
+            timeout=timeout,
+            follow_redirects=False,
             limits=httpx.Limits(max_connections=max(1, concurrency)),
         )
     limits = _Limits(timeout=timeout, max_bytes=max_bytes, user_agent=user_agent)
     crawler = _Crawler(
-        start_url, client, limits, max_pages=max_pages, max_depth=max_depth,
+        start_url,
+        client,
+        limits,
+        max_pages=max_pages,
+        max_depth=max_depth,
         concurrency=concurrency,
     )
     try:

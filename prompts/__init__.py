@@ -40,7 +40,9 @@ def load_prompt(name: str) -> Prompt:
     """Load a text prompt (e.g. 'classify.md'); the version is its `version:` line or a hash."""
     text = _read(name)
     body = "\n".join(
-        line for line in text.splitlines() if not line.lower().lstrip("#<!- ").startswith("version:")
+        line
+        for line in text.splitlines()
+        if not line.lower().lstrip("#<!- ").startswith("version:")
     ).strip()
     return Prompt(name=name, version=_version_of(text), text=body)
 

@@ -65,7 +65,9 @@ def normalize_lead_fields(raw: list[str | LeadFieldIn | dict[str, Any]]) -> list
             LeadField(
                 name=name,
                 label=spec.label or (known.label if known else name.replace("_", " ").capitalize()),
-                required=spec.required if not isinstance(item, str) or not known else known.required,
+                required=spec.required
+                if not isinstance(item, str) or not known
+                else known.required,
                 type=spec.type or (known.type if known else "text"),
             )
         )
@@ -119,8 +121,9 @@ class ChatbotCreate(_ChatbotFields):
     )
     status: Literal["draft", "published"] = "draft"
     lead_sheet: LeadSheet | None = Field(
-        None, description="Append each new lead to this Google Sheet (shared with the "
-        "service account as Editor); null = off."
+        None,
+        description="Append each new lead to this Google Sheet (shared with the "
+        "service account as Editor); null = off.",
     )
 
 
@@ -182,7 +185,8 @@ async def update_chatbot(
 ) -> Chatbot:
     """Apply the fields present in the patch."""
     given = {
-        name for name in patch.model_fields_set
+        name
+        for name in patch.model_fields_set
         if getattr(patch, name) is not None or name in NULLABLE
     }
     nulls = patch.model_fields_set - given

@@ -13,7 +13,11 @@ from store.chatbots import Chatbot
 from store.db import Conn
 from store.files import FileStore
 
-_FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
+_FORMATS = {
+    "PNG": ("png", "image/png"),
+    "JPEG": ("jpg", "image/jpeg"),
+    "WEBP": ("webp", "image/webp"),
+}
 _MAX_SIDE = 4096
 CONTENT_TYPES = {ext: mime for ext, mime in _FORMATS.values()}
 

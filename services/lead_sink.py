@@ -21,6 +21,7 @@ import gspread
 import requests
 from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
+from gspread.utils import InsertDataOption, ValueInputOption
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ingestion.records import LoaderError
@@ -41,10 +42,12 @@ class LeadSheet(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    spreadsheet: str = Field(..., min_length=1, max_length=500,
-                             description="The Google Sheet's URL or key.")
-    worksheet: str | None = Field(None, max_length=100,
-                                  description="Tab title; the first tab when omitted.")
+    spreadsheet: str = Field(
+        ..., min_length=1, max_length=500, description="The Google Sheet's URL or key."
+    )
+    worksheet: str | None = Field(
+        None, max_length=100, description="Tab title; the first tab when omitted."
+    )
 
     @field_validator("spreadsheet")
     @classmethod
@@ -81,8 +84,11 @@ class LeadRow:
         """Return the row's cells in the order of the sheet's header."""
         known = {
             "Captured at": self.captured_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "Name": self.name or "", "Email": self.email or "", "Phone": self.phone or "",
-            "Documents": ", ".join(self.documents), "Thread": self.thread_id or "",
+            "Name": self.name or "",
+            "Email": self.email or "",
+            "Phone": self.phone or "",
+            "Documents": ", ".join(self.documents),
+            "Thread": self.thread_id or "",
             "Lead id": str(self.lead_id),
         }
         extra = {_label(k): str(v) for k, v in self.fields.items()}
@@ -99,7 +105,11 @@ def _label(field_name: str) -> str:
 
 
 def append_lead(
-    sheet: LeadSheet, row: LeadRow, *, credentials_file: Path | None, endpoint: str | None = None,
+    sheet: LeadSheet,
+    row: LeadRow,
+    *,
+    credentials_file: Path | None,
+    endpoint: str | None = None,
     client: gspread.Client | None = None,
 ) -> int:
     """Append the lead under the sheet's header (writing one first on an empty tab).
@@ -120,14 +130,18 @@ def append_lead(
         header = [h.strip() for h in tab.row_values(1)]
         if not any(header):
             header = row.header()
-            tab.update([header], "A1", value_input_option="RAW")
+            tab.update([header], "A1", value_input_option=ValueInputOption.raw)
         missing = [c for c in row.header() if c not in header]
         if missing:
             header = [*header, *missing]
-            tab.update([header], "A1", value_input_option="RAW")
+            tab.update([header], "A1", value_input_option=ValueInputOption.raw)
         cells = row.cells(header)
-        tab.append_row(cells, value_input_option="RAW", insert_data_option="INSERT_ROWS",
-                       table_range="A1")
+        tab.append_row(
+            cells,
+            value_input_option=ValueInputOption.raw,
+            insert_data_option=InsertDataOption.insert_rows,
+            table_range="A1",
+        )
         return len(cells)
     except WorksheetNotFound as exc:
         raise SinkRefused(
@@ -174,7 +188,10 @@ async def deliver(db: Database, settings: Any, job: jobs_repo.Job) -> str:
     if problem is None and sheet is not None and row is not None:
         try:
             written = await asyncio.to_thread(
-                append_lead, sheet, row, credentials_file=settings.google_service_account_file,
+                append_lead,
+                sheet,
+                row,
+                credentials_file=settings.google_service_account_file,
                 endpoint=settings.google_sheets_endpoint,
             )
         except SinkRefused as exc:
@@ -184,13 +201,18 @@ async def deliver(db: Database, settings: Any, job: jobs_repo.Job) -> str:
     async with db.connection() as conn:
         if problem is not None:
             log.warning("lead sink job %s failed: %s", job.id, problem)
-            await jobs_repo.finish(conn, job.id, status="failed",
-                                   errors_=[{"item": str(job.lead_id), "message": problem}],
-                                   result=None)
+            await jobs_repo.finish(
+                conn,
+                job.id,
+                status="failed",
+                errors_=[{"item": str(job.lead_id), "message": problem}],
+                result=None,
+            )
             return "failed"
         await jobs_repo.progress(conn, job.id, 1, 1)
-        await jobs_repo.finish(conn, job.id, status="succeeded", errors_=[],
-                               result={"cells": written})
+        await jobs_repo.finish(
+            conn, job.id, status="succeeded", errors_=[], result={"cells": written}
+        )
     return "succeeded"
 
 
@@ -211,9 +233,13 @@ async def _load(
     if found is None or not found["sheet"]:
         return "the chatbot no longer sends leads to a sheet", None, None
     row = LeadRow(
-        captured_at=lead.created_at, name=lead.name, email=lead.email, phone=lead.phone,
+        captured_at=lead.created_at,
+        name=lead.name,
+        email=lead.email,
+        phone=lead.phone,
         fields=dict(lead.fields or {}),
         documents=[d.title for d in lead.documents],
-        thread_id=lead.thread_id, lead_id=lead.id,
+        thread_id=lead.thread_id,
+        lead_id=lead.id,
     )
     return None, LeadSheet.model_validate(found["sheet"]), row

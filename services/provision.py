@@ -125,7 +125,8 @@ async def provision(
         source_ids[src.id] = source.id
 
     bot_fields = {
-        k: v for k, v in spec.bot.model_dump(exclude_none=True).items()
+        k: v
+        for k, v in spec.bot.model_dump(exclude_none=True).items()
         if k in chatbot_service.ChatbotCreate.model_fields
     }
     bot = await chatbot_service.create_chatbot(

@@ -81,9 +81,7 @@ class CustomSourceIn(_SourceIn):
         return value
 
 
-SourceIn = Annotated[
-    WebsiteSourceIn | SheetSourceIn | CustomSourceIn, Field(discriminator="type")
-]
+SourceIn = Annotated[WebsiteSourceIn | SheetSourceIn | CustomSourceIn, Field(discriminator="type")]
 
 
 class SourceCreate(RootModel[SourceIn]):
@@ -178,7 +176,9 @@ def check_upload(kind: Literal["document", "sheet"], upload: Upload) -> None:
         _decode_text(data, name)
 
 
-def _file_entry(files: FileStore, source_id: uuid.UUID, index: int, upload: Upload) -> dict[str, Any]:
+def _file_entry(
+    files: FileStore, source_id: uuid.UUID, index: int, upload: Upload
+) -> dict[str, Any]:
     filename = safe_filename(upload.filename)
     ext = _extension(filename)
     stored = files.put(f"sources/{source_id}/{index:03d}.{ext}", upload.data)
@@ -194,7 +194,9 @@ def _file_entry(files: FileStore, source_id: uuid.UUID, index: int, upload: Uplo
 async def create_source(conn: Conn, workspace_id: uuid.UUID, data: SourceIn) -> DataSource:
     """Create a website, sheet or custom source from its JSON description."""
     config = data.model_dump(exclude={"type", "name"})
-    return await repo.insert_source(conn, workspace_id, type=data.type, name=data.name, config=config)
+    return await repo.insert_source(
+        conn, workspace_id, type=data.type, name=data.name, config=config
+    )
 
 
 async def create_uploaded_source(
@@ -219,9 +221,7 @@ async def create_uploaded_source(
         )
     name = name.strip()
     if not name or len(name) > 200:
-        raise ValidationFailed(
-            "name is required (1–200 characters)", details=[{"field": "name"}]
-        )
+        raise ValidationFailed("name is required (1–200 characters)", details=[{"field": "name"}])
     if not uploads:
         raise ValidationFailed("no file uploaded: send the file in the 'file' form field")
     if kind == "sheet" and len(uploads) > 1:

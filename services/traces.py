@@ -46,8 +46,15 @@ async def list_traces(
 ) -> tuple[list[dict[str, Any]], int]:
     """Return the workspace's turns' root runs (newest first) with their feedback, and the total."""
     rows, total = await traces_repo.list_roots(
-        conn, workspace_id, chatbot_id=chatbot_id, thread_id=thread_id, mode=mode,
-        status=status, since=since, limit=limit, offset=offset,
+        conn,
+        workspace_id,
+        chatbot_id=chatbot_id,
+        thread_id=thread_id,
+        mode=mode,
+        status=status,
+        since=since,
+        limit=limit,
+        offset=offset,
     )
     items = [run_dict(r) for r in rows]
     feedback = await feedback_repo.feedback_for_traces(conn, workspace_id, [i["id"] for i in items])

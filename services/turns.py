@@ -146,7 +146,10 @@ class TurnEngine:
     def context(self, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, mode: Mode) -> Context:
         """Return the per-run context."""
         return Context(
-            workspace_id=workspace_id, chatbot_id=chatbot_id, services=self.services, mode=mode,
+            workspace_id=workspace_id,
+            chatbot_id=chatbot_id,
+            services=self.services,
+            mode=mode,
             model=self.model,
         )
 
@@ -181,14 +184,25 @@ class TurnEngine:
         trace_id = str(uuid.uuid4())
         async with self.runtime.db.connection() as conn:
             await conversations.append_message(
-                conn, workspace_id, thread_id, role="user", turn_id=turn_id,
-                content=request.message or "", lead_input=_redacted(request.lead),
+                conn,
+                workspace_id,
+                thread_id,
+                role="user",
+                turn_id=turn_id,
+                content=request.message or "",
+                lead_input=_redacted(request.lead),
             )
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        await queue.put({"event": "turn.started",
-                         "data": {"thread_id": thread_id, "turn_id": turn_id, "trace_id": trace_id}})
+        await queue.put(
+            {
+                "event": "turn.started",
+                "data": {"thread_id": thread_id, "turn_id": turn_id, "trace_id": trace_id},
+            }
+        )
         task = asyncio.create_task(
-            self._run_graph(workspace_id, chatbot_id, request, mode, thread_id, turn_id, trace_id, queue)
+            self._run_graph(
+                workspace_id, chatbot_id, request, mode, thread_id, turn_id, trace_id, queue
+            )
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -209,8 +223,15 @@ class TurnEngine:
             yield event
 
     async def _run_graph(
-        self, workspace_id: uuid.UUID, chatbot_id: uuid.UUID, request: TurnRequest, mode: Mode,
-        thread_id: str, turn_id: str, trace_id: str, queue: asyncio.Queue[dict[str, Any] | None],
+        self,
+        workspace_id: uuid.UUID,
+        chatbot_id: uuid.UUID,
+        request: TurnRequest,
+        mode: Mode,
+        thread_id: str,
+        turn_id: str,
+        trace_id: str,
+        queue: asyncio.Queue[dict[str, Any] | None],
     ) -> None:
         started = time.perf_counter()
         config = {
@@ -218,19 +239,30 @@ class TurnEngine:
             "run_id": uuid.UUID(trace_id),
             "run_name": "turn",
             "metadata": {
-                "trace_id": trace_id, "turn_id": turn_id, "thread_id": thread_id,
-                "workspace_id": str(workspace_id), "chatbot_id": str(chatbot_id), "mode": mode,
+                "trace_id": trace_id,
+                "turn_id": turn_id,
+                "thread_id": thread_id,
+                "workspace_id": str(workspace_id),
+                "chatbot_id": str(chatbot_id),
+                "mode": mode,
                 "prompt_versions": self._prompt_versions,
             },
             "tags": [f"mode:{mode}"],
             # The root run's id is trace_id, so TurnOutput.trace_id opens this trace.
-            "callbacks": self.tracing.callbacks(TraceScope(
-                workspace_id=workspace_id, chatbot_id=chatbot_id, thread_id=thread_id,
-                turn_id=turn_id, mode=mode,
-            )),
+            "callbacks": self.tracing.callbacks(
+                TraceScope(
+                    workspace_id=workspace_id,
+                    chatbot_id=chatbot_id,
+                    thread_id=thread_id,
+                    turn_id=turn_id,
+                    mode=mode,
+                )
+            ),
         }
         payload = {
-            "turn_id": turn_id, "thread_id": thread_id, "message": request.message,
+            "turn_id": turn_id,
+            "thread_id": thread_id,
+            "message": request.message,
             "lead_submission": request.lead,
         }
         output: dict[str, Any] | None = None
@@ -243,9 +275,17 @@ class TurnEngine:
             latency = (time.perf_counter() - started) * 1000
             async with self.runtime.db.connection() as conn:
                 await conversations.append_message(
-                    conn, workspace_id, thread_id, role="assistant", turn_id=turn_id,
-                    content=output["text"], output=output, intent=output["intent"],
-                    tool=output["tool"], citations=output["citations"], trace_id=trace_id,
+                    conn,
+                    workspace_id,
+                    thread_id,
+                    role="assistant",
+                    turn_id=turn_id,
+                    content=output["text"],
+                    output=output,
+                    intent=output["intent"],
+                    tool=output["tool"],
+                    citations=output["citations"],
+                    trace_id=trace_id,
                     latency_ms=latency,
                 )
             await queue.put({"event": "turn.completed", "data": output})
@@ -258,14 +298,23 @@ class TurnEngine:
             await queue.put(None)
 
     async def _drive(
-        self, payload: dict[str, Any], config: dict[str, Any], workspace_id: uuid.UUID,
-        chatbot_id: uuid.UUID, mode: Mode, queue: asyncio.Queue[dict[str, Any] | None],
+        self,
+        payload: dict[str, Any],
+        config: dict[str, Any],
+        workspace_id: uuid.UUID,
+        chatbot_id: uuid.UUID,
+        mode: Mode,
+        queue: asyncio.Queue[dict[str, Any] | None],
     ) -> dict[str, Any] | None:
         """Run the graph, forwarding its stream events; return the composed TurnOutput."""
         output: dict[str, Any] | None = None
         async for chunk in self.graph().astream(
-            payload, config, context=self.context(workspace_id, chatbot_id, mode),
-            stream_mode=["custom", "updates"], durability="exit", version="v2",
+            payload,
+            config,
+            context=self.context(workspace_id, chatbot_id, mode),
+            stream_mode=["custom", "updates"],
+            durability="exit",
+            version="v2",
         ):
             if chunk["type"] == "custom":
                 await queue.put(chunk["data"])
@@ -285,7 +334,9 @@ class TurnEngine:
             elif event["event"] == "error":
                 error = event["data"]
         if output is None:
-            raise TurnFailed((error or {}).get("message", "the turn failed"), code=(error or {}).get("code"))
+            raise TurnFailed(
+                (error or {}).get("message", "the turn failed"), code=(error or {}).get("code")
+            )
         return TurnOutput.model_validate(output)
 
     async def close(self) -> None:

@@ -93,7 +93,18 @@ async def record_feedback(
     if turn is None:
         raise NotFound(f"turn {turn_id} not found")
     feedback_id = await feedback.upsert_feedback(
-        conn, bot.workspace_id, bot.id, thread_id=turn["thread_id"], turn_id=turn_id,
-        trace_id=turn["trace_id"], score=score, comment=(comment or None),
+        conn,
+        bot.workspace_id,
+        bot.id,
+        thread_id=turn["thread_id"],
+        turn_id=turn_id,
+        trace_id=turn["trace_id"],
+        score=score,
+        comment=(comment or None),
     )
-    return {"id": str(feedback_id), "turn_id": turn_id, "trace_id": turn["trace_id"], "score": score}
+    return {
+        "id": str(feedback_id),
+        "turn_id": turn_id,
+        "trace_id": turn["trace_id"],
+        "score": score,
+    }

@@ -52,11 +52,17 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Interface to bind (default SIGNPOST_HOST or 127.0.0.1).")
+@click.option(
+    "--host", default=None, help="Interface to bind (default SIGNPOST_HOST or 127.0.0.1)."
+)
 @click.option("--port", default=None, type=int, help="Port (default SIGNPOST_PORT or 8000).")
 @click.option("--seed-demo", is_flag=True, help="Seed the demo workspace when the store is empty.")
-@click.option("--workers", default=None, type=click.IntRange(1, 32),
-              help="Server processes (default SIGNPOST_WORKERS or 1).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 32),
+    help="Server processes (default SIGNPOST_WORKERS or 1).",
+)
 def serve(host: str | None, port: int | None, seed_demo: bool, workers: int | None) -> None:
     """Apply migrations and serve the API (embedded Postgres unless DATABASE_URL is set)."""
     import uvicorn
@@ -75,16 +81,20 @@ def serve(host: str | None, port: int | None, seed_demo: bool, workers: int | No
         info = run_with_runtime(settings, lambda rt: demo.prepare(rt, seed=seed_demo), dsn=dsn)
         _print_banner(settings, info)
         options: dict[str, Any] = {
-            "host": settings.host, "port": settings.port, "proxy_headers": True,
-            "log_level": settings.log_level.lower(), "timeout_graceful_shutdown": 5,
+            "host": settings.host,
+            "port": settings.port,
+            "proxy_headers": True,
+            "log_level": settings.log_level.lower(),
+            "timeout_graceful_shutdown": 5,
         }
         if settings.workers > 1:
             # Worker processes build their own app (pool, turn engine, job runner) from the
             # environment; they reach the embedded server this process started by its DSN.
             os.environ["DATABASE_URL"] = dsn
             os.environ["SIGNPOST_PORT"] = str(settings.port)
-            uvicorn.run("api.app:app_from_environment", factory=True,
-                        workers=settings.workers, **options)
+            uvicorn.run(
+                "api.app:app_from_environment", factory=True, workers=settings.workers, **options
+            )
         else:
             uvicorn.run(create_app(settings, dsn=dsn), **options)
     finally:
@@ -164,8 +174,12 @@ def workspace_create(name: str) -> None:
 
 @main.command()
 @click.option("--concurrency", default=1, show_default=True, help="Jobs run in parallel.")
-@click.option("--beat/--no-beat", default=True, show_default=True,
-              help="Also run the periodic scheduler (retention); run it on one worker only.")
+@click.option(
+    "--beat/--no-beat",
+    default=True,
+    show_default=True,
+    help="Also run the periodic scheduler (retention); run it on one worker only.",
+)
 def worker(concurrency: int, beat: bool) -> None:
     """Run a Celery worker for background jobs (needs REDIS_URL)."""
     from ingestion.celery_app import worker_main
@@ -173,7 +187,9 @@ def worker(concurrency: int, beat: bool) -> None:
     settings = _settings()
     configure_logging(settings.log_level)
     if not settings.redis_url:
-        click.echo("signpost: REDIS_URL is not set; without it jobs run inside `signpost serve`", err=True)
+        click.echo(
+            "signpost: REDIS_URL is not set; without it jobs run inside `signpost serve`", err=True
+        )
         sys.exit(2)
     worker_main(settings.redis_url, concurrency=concurrency, loglevel=settings.log_level, beat=beat)
 
@@ -185,19 +201,31 @@ def sources() -> None:
 
 @sources.command("add")
 @click.option("--workspace", "workspace_id", required=True, help="Workspace id.")
-@click.option("--type", "kind", required=True, type=click.Choice(["website", "sheet", "custom", "document"]))
+@click.option(
+    "--type", "kind", required=True, type=click.Choice(["website", "sheet", "custom", "document"])
+)
 @click.option("--name", required=True)
 @click.option("--url", help="website: start URL (crawled), or the base URL of --path.")
-@click.option("--path", type=click.Path(exists=True, path_type=Path),
-              help="website: folder of .html files; sheet/document/custom: a file or folder.")
+@click.option(
+    "--path",
+    type=click.Path(exists=True, path_type=Path),
+    help="website: folder of .html files; sheet/document/custom: a file or folder.",
+)
 @click.option("--spreadsheet", help="sheet: Google Sheets id or URL.")
 @click.option("--worksheet", help="sheet: worksheet title.")
 @click.option("--text", help="custom: the text itself.")
 @click.option("--max-pages", default=200, show_default=True, type=int)
 @click.option("--no-sync", is_flag=True, help="Only create the source.")
 def sources_add(
-    workspace_id: str, kind: str, name: str, url: str | None, path: Path | None,
-    spreadsheet: str | None, worksheet: str | None, text: str | None, max_pages: int,
+    workspace_id: str,
+    kind: str,
+    name: str,
+    url: str | None,
+    path: Path | None,
+    spreadsheet: str | None,
+    worksheet: str | None,
+    text: str | None,
+    max_pages: int,
     no_sync: bool,
 ) -> None:
     """Create a source in a workspace and sync it with a progress bar."""
@@ -265,15 +293,24 @@ def _sync_with_progress(settings: Settings, workspace_id: Any, source_id: Any) -
     async def run(rt: Any) -> tuple[Any, Any]:
         job = await ingest.request_sync(rt, workspace_id, source_id)
         with Progress(
-            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
             TimeElapsedColumn(),
         ) as bar:
             task = bar.add_task("syncing", total=None)
             while True:
                 async with rt.db.connection() as conn:
-                    job = await jobs_repo.get_job(conn, workspace_id, job.id)
+                    current = await jobs_repo.get_job(conn, workspace_id, job.id)
+                if current is None:
+                    raise click.ClickException(
+                        f"job {job.id} disappeared (was the source deleted?)"
+                    )
+                job = current
                 bar.update(
-                    task, completed=job.progress_done, total=job.progress_total or None,
+                    task,
+                    completed=job.progress_done,
+                    total=job.progress_total or None,
                     description=job.status,
                 )
                 if job.status in ("succeeded", "failed"):
@@ -318,25 +355,60 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
 
 @eval_group.command("run")
 @click.argument("suite_path", metavar="SUITE.yaml", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the JSON report here.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the self-contained HTML report here.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the report JSON to stdout instead of the summary table.")
-@click.option("--min-pass-rate", type=click.FloatRange(0, 1), default=None,
-              help="Exit 1 when the pass rate is below this (0–1).")
-@click.option("--max-gate-violations", type=click.IntRange(min=0), default=None,
-              help="Exit 1 when there are more gate violations than this.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Cases run in parallel.")
-@click.option("--only", multiple=True, metavar="ID",
-              help="Run only these case ids (repeat, or comma-separate).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON report here.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the self-contained HTML report here.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the report JSON to stdout instead of the summary table.",
+)
+@click.option(
+    "--min-pass-rate",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Exit 1 when the pass rate is below this (0–1).",
+)
+@click.option(
+    "--max-gate-violations",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Exit 1 when there are more gate violations than this.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Cases run in parallel.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="ID",
+    help="Run only these case ids (repeat, or comma-separate).",
+)
 @click.option("--keep", is_flag=True, help="Keep the eval workspace (and its traces) afterwards.")
 def eval_run(
-    suite_path: Path, report_path: Path | None, html_path: Path | None, as_json: bool,
-    min_pass_rate: float | None, max_gate_violations: int | None, concurrency: int,
-    only: tuple[str, ...], keep: bool,
+    suite_path: Path,
+    report_path: Path | None,
+    html_path: Path | None,
+    as_json: bool,
+    min_pass_rate: float | None,
+    max_gate_violations: int | None,
+    concurrency: int,
+    only: tuple[str, ...],
+    keep: bool,
 ) -> None:
     """Build the suite's bot in a fresh workspace, run every case, report.
 
@@ -391,13 +463,19 @@ def eval_run(
             )
     status = 0
     if min_pass_rate is not None and report["pass_rate"] < min_pass_rate:
-        click.echo(f"signpost eval: pass rate {report['pass_rate']:.4f} is below "
-                   f"--min-pass-rate {min_pass_rate}", err=True)
+        click.echo(
+            f"signpost eval: pass rate {report['pass_rate']:.4f} is below "
+            f"--min-pass-rate {min_pass_rate}",
+            err=True,
+        )
         status = 1
     violations = report["metrics"]["gate_violations"]
     if max_gate_violations is not None and violations > max_gate_violations:
-        click.echo(f"signpost eval: {violations} gate violation(s) exceed "
-                   f"--max-gate-violations {max_gate_violations}", err=True)
+        click.echo(
+            f"signpost eval: {violations} gate violation(s) exceed "
+            f"--max-gate-violations {max_gate_violations}",
+            err=True,
+        )
         status = 1
     sys.exit(status)
 
@@ -405,10 +483,19 @@ def eval_run(
 @eval_group.command("compare")
 @click.argument("base", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--tolerance", type=click.FloatRange(min=0), default=0.02, show_default=True,
-              help="Largest allowed drop of a rate metric (pass_rate, accuracies, hit@3, MRR).")
-@click.option("--latency-tolerance", type=click.FloatRange(min=0), default=None,
-              help="Gate on latency too: largest allowed relative slow-down (0.2 = 20%).")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=0.02,
+    show_default=True,
+    help="Largest allowed drop of a rate metric (pass_rate, accuracies, hit@3, MRR).",
+)
+@click.option(
+    "--latency-tolerance",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Gate on latency too: largest allowed relative slow-down (0.2 = 20%).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 def eval_compare(
     base: Path, new: Path, tolerance: float, latency_tolerance: float | None, as_json: bool

@@ -21,7 +21,14 @@ LeadStatus = Literal["none", "requested", "captured", "declined"]
 BUCKETS: tuple[Bucket, ...] = ("guidance", "contact", "support", "doc_referral")
 SOURCE_TYPES: tuple[SourceType, ...] = ("website", "sheet", "custom", "document")
 INTENTS: tuple[Intent, ...] = (
-    "navigation", "product", "support", "contact", "document", "lead", "greeting", "out_of_scope"
+    "navigation",
+    "product",
+    "support",
+    "contact",
+    "document",
+    "lead",
+    "greeting",
+    "out_of_scope",
 )
 
 BUCKET_ACCEPTS: dict[Bucket, tuple[SourceType, ...]] = {

@@ -120,7 +120,10 @@ class Runtime:
     def ingest_deps(self) -> IngestDeps:
         """Return what a sync job needs."""
         return IngestDeps(
-            db=self.db, files=self.files, space=self.space, table=self.chunk_table,
+            db=self.db,
+            files=self.files,
+            space=self.space,
+            table=self.chunk_table,
             settings=self.settings,
         )
 

@@ -105,7 +105,9 @@ class Settings(BaseSettings):
     langsmith_project: str | None = Field(None, validation_alias=_env("LANGSMITH_PROJECT"))
     langsmith_endpoint: str | None = Field(None, validation_alias=_env("LANGSMITH_ENDPOINT"))
 
-    rate_limit_visitor: str = Field("20/minute", validation_alias=_env("SIGNPOST_RATE_LIMIT_VISITOR"))
+    rate_limit_visitor: str = Field(
+        "20/minute", validation_alias=_env("SIGNPOST_RATE_LIMIT_VISITOR")
+    )
     """Widget turns per visitor (IP + thread), as N/second|minute|hour."""
     rate_limit_bot: str = Field("600/minute", validation_alias=_env("SIGNPOST_RATE_LIMIT_BOT"))
     """Widget turns per chatbot across all visitors."""
@@ -200,8 +202,11 @@ def _generated_secret(data_dir: Path) -> str:
 
 
 _ENV_NAMES = {
-    name: (field.validation_alias.choices[0] if isinstance(field.validation_alias, AliasChoices)
-           else name.upper())
+    name: (
+        field.validation_alias.choices[0]
+        if isinstance(field.validation_alias, AliasChoices)
+        else name.upper()
+    )
     for name, field in Settings.model_fields.items()
 }
 

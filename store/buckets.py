@@ -49,7 +49,9 @@ async def replace_bucket_links(
                 )
 
 
-async def chatbots_linking(conn: Conn, workspace_id: uuid.UUID, source_id: uuid.UUID) -> list[uuid.UUID]:
+async def chatbots_linking(
+    conn: Conn, workspace_id: uuid.UUID, source_id: uuid.UUID
+) -> list[uuid.UUID]:
     """Return the ids of the workspace's chatbots that link `source_id` in any bucket."""
     cur = await conn.execute(
         "SELECT DISTINCT chatbot_id FROM bucket_links WHERE workspace_id = %s AND source_id = %s",

@@ -18,8 +18,16 @@ _COLUMNS = (
 )
 _JSON_COLUMNS = {"suggested_questions", "ui", "allowed_origins", "lead_fields", "settings"}
 _UPDATABLE = {
-    "name", "greeting", "suggested_questions", "ui", "allowed_origins", "lead_fields", "status",
-    "icon_key", "kb_version", "settings",
+    "name",
+    "greeting",
+    "suggested_questions",
+    "ui",
+    "allowed_origins",
+    "lead_fields",
+    "status",
+    "icon_key",
+    "kb_version",
+    "settings",
 }
 
 
@@ -75,7 +83,9 @@ async def get_chatbot(conn: Conn, workspace_id: uuid.UUID, chatbot_id: uuid.UUID
 
 async def get_chatbot_by_public_key(conn: Conn, public_key: str) -> Chatbot | None:
     """Return the chatbot a widget key names (the key itself scopes the workspace)."""
-    cur = await conn.execute(f"SELECT {_COLUMNS} FROM chatbots WHERE public_key = %s", (public_key,))
+    cur = await conn.execute(
+        f"SELECT {_COLUMNS} FROM chatbots WHERE public_key = %s", (public_key,)
+    )
     row = await cur.fetchone()
     return Chatbot(**row) if row else None
 

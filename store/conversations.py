@@ -62,10 +62,21 @@ async def append_message(
            SELECT %s, %s, %s, slot.message_count, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
            FROM slot RETURNING position""",
         (
-            thread_id, workspace_id, uuid.uuid4(), thread_id, workspace_id, role, turn_id,
-            content, Jsonb(lead_input) if lead_input is not None else None,
-            Jsonb(output) if output is not None else None, intent, tool,
-            Jsonb(citations or []), trace_id, latency_ms,
+            thread_id,
+            workspace_id,
+            uuid.uuid4(),
+            thread_id,
+            workspace_id,
+            role,
+            turn_id,
+            content,
+            Jsonb(lead_input) if lead_input is not None else None,
+            Jsonb(output) if output is not None else None,
+            intent,
+            tool,
+            Jsonb(citations or []),
+            trace_id,
+            latency_ms,
         ),
     )
     row = await cur.fetchone()

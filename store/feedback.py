@@ -60,7 +60,11 @@ async def feedback_for_traces(
     out: dict[str, list[dict[str, Any]]] = {}
     for row in await cur.fetchall():
         out.setdefault(row["trace_id"], []).append(
-            {"key": row["key"], "score": row["score"], "comment": row["comment"],
-             "created_at": row["created_at"].isoformat()}
+            {
+                "key": row["key"],
+                "score": row["score"],
+                "comment": row["comment"],
+                "created_at": row["created_at"].isoformat(),
+            }
         )
     return out

@@ -42,7 +42,9 @@ class Job:
     lead_id: uuid.UUID | None = None
 
 
-async def enqueue_sync(conn: Conn, workspace_id: uuid.UUID, source_id: uuid.UUID) -> tuple[Job, bool]:
+async def enqueue_sync(
+    conn: Conn, workspace_id: uuid.UUID, source_id: uuid.UUID
+) -> tuple[Job, bool]:
     """Create a queued sync job, or return the source's live one; the flag says if new."""
     try:
         async with conn.transaction():

@@ -59,7 +59,9 @@ async def insert_source(
     return DataSource(**row)
 
 
-async def get_source(conn: Conn, workspace_id: uuid.UUID, source_id: uuid.UUID) -> DataSource | None:
+async def get_source(
+    conn: Conn, workspace_id: uuid.UUID, source_id: uuid.UUID
+) -> DataSource | None:
     """Return the workspace's source or None."""
     cur = await conn.execute(
         f"SELECT {_COLUMNS} FROM data_sources WHERE workspace_id = %s AND id = %s",

@@ -10,10 +10,34 @@ from typing import Any
 from store.db import Conn
 
 RUN_COLUMNS = (
-    "id", "trace_id", "parent_run_id", "dotted_order", "workspace_id", "chatbot_id", "thread_id",
-    "turn_id", "mode", "name", "run_type", "status", "error", "start_time", "end_time",
-    "first_token_time", "inputs", "outputs", "events", "tags", "extra", "model", "provider",
-    "prompt_tokens", "completion_tokens", "total_tokens", "intent", "tool",
+    "id",
+    "trace_id",
+    "parent_run_id",
+    "dotted_order",
+    "workspace_id",
+    "chatbot_id",
+    "thread_id",
+    "turn_id",
+    "mode",
+    "name",
+    "run_type",
+    "status",
+    "error",
+    "start_time",
+    "end_time",
+    "first_token_time",
+    "inputs",
+    "outputs",
+    "events",
+    "tags",
+    "extra",
+    "model",
+    "provider",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "intent",
+    "tool",
 )
 _JSON = frozenset({"inputs", "outputs", "events", "extra"})
 _INSERT = (
@@ -63,8 +87,12 @@ async def list_roots(
     """Return the root runs (one per turn) matching the filters, newest first, and the total."""
     where = ["workspace_id = %s", "parent_run_id IS NULL"]
     params: list[Any] = [workspace_id]
-    for column, value in (("chatbot_id", chatbot_id), ("thread_id", thread_id), ("mode", mode),
-                          ("status", status)):
+    for column, value in (
+        ("chatbot_id", chatbot_id),
+        ("thread_id", thread_id),
+        ("mode", mode),
+        ("status", status),
+    ):
         if value is not None:
             where.append(f"{column} = %s")
             params.append(value)
@@ -117,8 +145,10 @@ async def run_payloads(
         "AND id = ANY(%s)",
         (trace_id, workspace_id, list(run_ids)),
     )
-    return {row["id"]: {"inputs": row["inputs"], "outputs": row["outputs"]}
-            for row in await cur.fetchall()}
+    return {
+        row["id"]: {"inputs": row["inputs"], "outputs": row["outputs"]}
+        for row in await cur.fetchall()
+    }
 
 
 async def child_run_ids(

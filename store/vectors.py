@@ -39,8 +39,16 @@ enough to tell common from rare terms in tables of millions of chunks (default: 
 _COMMON_TTL_S = 300.0
 _common_cache: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
 METADATA_COLUMNS = (
-    "workspace_id", "source_id", "item_id", "kind", "url", "title", "document_id", "section",
-    "page_number", "position",
+    "workspace_id",
+    "source_id",
+    "item_id",
+    "kind",
+    "url",
+    "title",
+    "document_id",
+    "section",
+    "page_number",
+    "position",
 )
 _TERM = re.compile(r"[a-z0-9]+(?:[.\-'][a-z0-9]+)*")
 
@@ -146,7 +154,7 @@ def sqlalchemy_url(dsn: str) -> str:
     """Return the SQLAlchemy URL (psycopg 3 driver) for a libpq DSN."""
     for prefix in ("postgresql://", "postgres://"):
         if dsn.startswith(prefix):
-            return "postgresql+psycopg://" + dsn[len(prefix):]
+            return "postgresql+psycopg://" + dsn[len(prefix) :]
     raise ValueError("expected a postgresql:// DSN")
 
 
@@ -213,7 +221,9 @@ async def pg_vectorstore(pg_engine: Any, table: str, embeddings: Any) -> Any:
     )
 
 
-async def insert_chunks(conn: Conn, table: str, workspace_id: uuid.UUID, rows: Sequence[ChunkRow]) -> int:
+async def insert_chunks(
+    conn: Conn, table: str, workspace_id: uuid.UUID, rows: Sequence[ChunkRow]
+) -> int:
     """Insert chunks (call inside the item's transaction)."""
     if not rows:
         return 0
@@ -228,10 +238,22 @@ async def insert_chunks(conn: Conn, table: str, workspace_id: uuid.UUID, rows: S
     ).format(t=sql.Identifier(table))
     params = [
         (
-            uuid.uuid4(), r.content, np.asarray(r.embedding, dtype=np.float32),
-            r.title, r.section, r.content,
-            workspace_id, r.source_id, r.item_id, r.kind, r.url, r.title, r.document_id,
-            r.section, r.page_number, r.position,
+            uuid.uuid4(),
+            r.content,
+            np.asarray(r.embedding, dtype=np.float32),
+            r.title,
+            r.section,
+            r.content,
+            workspace_id,
+            r.source_id,
+            r.item_id,
+            r.kind,
+            r.url,
+            r.title,
+            r.document_id,
+            r.section,
+            r.page_number,
+            r.position,
         )
         for r in rows
     ]
@@ -271,7 +293,9 @@ async def delete_source_chunks(
         )
 
 
-async def count_chunks(conn: Conn, table: str, workspace_id: uuid.UUID, source_id: uuid.UUID) -> int:
+async def count_chunks(
+    conn: Conn, table: str, workspace_id: uuid.UUID, source_id: uuid.UUID
+) -> int:
     """Return how many chunks a source has in a space."""
     cur = await conn.execute(
         sql.SQL("SELECT count(*) AS n FROM {t} WHERE workspace_id = %s AND source_id = %s").format(
@@ -399,9 +423,16 @@ async def hybrid_search(
     cur = await conn.execute(query, params)
     return [
         ChunkHit(
-            id=row["id"], content=row["content"], source_id=row["source_id"],
-            item_id=row["item_id"], kind=row["kind"], title=row["title"] or "", url=row["url"],
-            document_id=row["document_id"], section=row["section"], page_number=row["page_number"],
+            id=row["id"],
+            content=row["content"],
+            source_id=row["source_id"],
+            item_id=row["item_id"],
+            kind=row["kind"],
+            title=row["title"] or "",
+            url=row["url"],
+            document_id=row["document_id"],
+            section=row["section"],
+            page_number=row["page_number"],
             score=float(row["score"]),
             similarity=float(row["similarity"]) if row["similarity"] is not None else None,
             keyword_rank=float(row["keyword_rank"]) if row["keyword_rank"] is not None else None,
@@ -434,7 +465,8 @@ async def known_terms(
            FROM unnest(%(terms)s::text[]) AS t(term)"""
     ).format(t=sql.Identifier(table))
     cur = await conn.execute(
-        query, {"ws": workspace_id, "src": list(source_ids), "terms": [t.replace("'", "") for t in clean]}
+        query,
+        {"ws": workspace_id, "src": list(source_ids), "terms": [t.replace("'", "") for t in clean]},
     )
     return {row["term"]: bool(row["known"]) for row in await cur.fetchall()}
 

@@ -31,7 +31,7 @@ def _hash(key: str) -> bytes:
 def _split(key: str) -> str | None:
     if not key.startswith(_KEY_PREFIX):
         return None
-    head, _, secret = key[len(_KEY_PREFIX):].partition("_")
+    head, _, secret = key[len(_KEY_PREFIX) :].partition("_")
     if len(head) != 12 or not secret:
         return None
     return _KEY_PREFIX + head

@@ -9,15 +9,22 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
-import httpx
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # Tests never talk to a real model endpoint or Redis unless a test sets them up itself.
-for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SIGNPOST_CHAT_MODEL", "DATABASE_URL",
-             "REDIS_URL", "SIGNPOST_EMBEDDING_MODEL", "LANGSMITH_TRACING"):
+for _var in (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "SIGNPOST_CHAT_MODEL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SIGNPOST_EMBEDDING_MODEL",
+    "LANGSMITH_TRACING",
+):
     os.environ.pop(_var, None)
 
 from signpost.settings import Settings  # noqa: E402
@@ -159,14 +166,24 @@ class IngestedCompany:
 
 def _settings_for(dsn: str, data_dir: Path, **extra: object) -> Settings:
     return Settings(
-        data_dir=data_dir, database_url=dsn, redis_url=None, chat_model=None,
-        openai_api_key=None, openai_base_url=None, public_url="http://testserver.local",
-        db_pool_min=1, db_pool_max=6, _env_file=None, **extra,  # type: ignore[arg-type]
+        data_dir=data_dir,
+        database_url=dsn,
+        redis_url=None,
+        chat_model=None,
+        openai_api_key=None,
+        openai_base_url=None,
+        public_url="http://testserver.local",
+        db_pool_min=1,
+        db_pool_max=6,
+        _env_file=None,
+        **extra,  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture(scope="session")
-async def company_b(pg: EmbeddedPostgres, template_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> IngestedCompany:
+async def company_b(
+    pg: EmbeddedPostgres, template_dsn: str, tmp_path_factory: pytest.TempPathFactory
+) -> IngestedCompany:
     """Provision and ingest the Fernbrook company (tests/fixtures/company_b) once, published."""
     from evals.suite import load_suite
     from services.provision import provision
@@ -184,8 +201,9 @@ async def company_b(pg: EmbeddedPostgres, template_dsn: str, tmp_path_factory: p
     rt = await Runtime.start(_settings_for(dsn, data), dsn=dsn, turns=False)
     try:
         async with rt.db.transaction() as conn:
-            built = await provision(conn, rt.files, spec, base_dir=suite.base_dir,
-                                    workspace_name="Fernbrook")
+            built = await provision(
+                conn, rt.files, spec, base_dir=suite.base_dir, workspace_name="Fernbrook"
+            )
         for job_id in await _queued_jobs(rt):
             await rt.jobs.submit(job_id)
         await rt.jobs.wait_idle(300)
@@ -196,8 +214,12 @@ async def company_b(pg: EmbeddedPostgres, template_dsn: str, tmp_path_factory: p
     finally:
         await rt.close()
     return IngestedCompany(
-        template_db=name, data_dir=data, workspace_id=built.workspace_id,
-        chatbot_id=built.chatbot_id, public_key=built.public_key, api_key=built.api_key or "",
+        template_db=name,
+        data_dir=data,
+        workspace_id=built.workspace_id,
+        chatbot_id=built.chatbot_id,
+        public_key=built.public_key,
+        api_key=built.api_key or "",
         source_ids=built.source_ids,
     )
 

@@ -7,8 +7,6 @@ import uuid
 
 from PIL import Image
 
-from store.db import Conn
-
 
 def png_bytes(size: tuple[int, int] = (32, 32), fmt: str = "PNG") -> bytes:
     buf = io.BytesIO()
@@ -29,25 +27,40 @@ async def test_create_chatbot_applies_defaults_and_generates_public_key(client, 
     assert bot["name"] == "Helper"
     assert bot["status"] == "draft"
     assert [f["name"] for f in bot["lead_fields"]] == ["name", "email"]
-    assert bot["lead_fields"][1] == {"name": "email", "label": "Email", "required": True, "type": "email"}
+    assert bot["lead_fields"][1] == {
+        "name": "email",
+        "label": "Email",
+        "required": True,
+        "type": "email",
+    }
     assert bot["public_key"].startswith("pk_") and len(bot["public_key"]) > 20
-    assert bot["ui"] == {"primary_color": "#2563eb", "position": "bottom-right", "launcher_text": "Chat with us"}
+    assert bot["ui"] == {
+        "primary_color": "#2563eb",
+        "position": "bottom-right",
+        "launcher_text": "Chat with us",
+    }
     uuid.UUID(bot["id"])
 
 
 async def test_chatbot_read_update_list_delete_round_trip(client, ws):
-    created = (await client.post(
-        "/api/v1/chatbots",
-        json={
-            "name": "Sales bot",
-            "greeting": "Hello!",
-            "suggested_questions": ["Where is pricing?"],
-            "ui": {"primary_color": "#FF8800", "position": "bottom-left", "launcher_text": "Ask"},
-            "allowed_origins": ["https://Shop.Example.com/", "http://localhost:3000"],
-            "lead_fields": ["name", {"name": "email", "label": "Work email"}, "company"],
-        },
-        headers=ws.headers,
-    )).json()
+    created = (
+        await client.post(
+            "/api/v1/chatbots",
+            json={
+                "name": "Sales bot",
+                "greeting": "Hello!",
+                "suggested_questions": ["Where is pricing?"],
+                "ui": {
+                    "primary_color": "#FF8800",
+                    "position": "bottom-left",
+                    "launcher_text": "Ask",
+                },
+                "allowed_origins": ["https://Shop.Example.com/", "http://localhost:3000"],
+                "lead_fields": ["name", {"name": "email", "label": "Work email"}, "company"],
+            },
+            headers=ws.headers,
+        )
+    ).json()
     bot_id = created["id"]
     assert created["allowed_origins"] == ["https://shop.example.com", "http://localhost:3000"]
     assert created["ui"]["primary_color"] == "#ff8800"
@@ -57,7 +70,8 @@ async def test_chatbot_read_update_list_delete_round_trip(client, ws):
     assert got.status_code == 200 and got.json()["greeting"] == "Hello!"
 
     patched = await client.patch(
-        f"/api/v1/chatbots/{bot_id}", json={"status": "published", "greeting": "Hi there"},
+        f"/api/v1/chatbots/{bot_id}",
+        json={"status": "published", "greeting": "Hi there"},
         headers=ws.headers,
     )
     assert patched.status_code == 200, patched.text
@@ -69,7 +83,9 @@ async def test_chatbot_read_update_list_delete_round_trip(client, ws):
     assert bot_id in [b["id"] for b in listing["items"]]
     assert listing["total"] >= 1 and listing["limit"] == 100 and listing["offset"] == 0
 
-    assert (await client.delete(f"/api/v1/chatbots/{bot_id}", headers=ws.headers)).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/chatbots/{bot_id}", headers=ws.headers)
+    ).status_code == 204
     assert (await client.get(f"/api/v1/chatbots/{bot_id}", headers=ws.headers)).status_code == 404
 
 
@@ -91,7 +107,9 @@ async def test_requests_without_a_valid_key_are_refused(client):
     missing = await client.get("/api/v1/chatbots")
     assert missing.status_code == 401
     assert missing.json()["code"] == "unauthorized" and "Bearer" in missing.json()["message"]
-    wrong = await client.get("/api/v1/chatbots", headers={"Authorization": "Bearer sp_000000000000_nope"})
+    wrong = await client.get(
+        "/api/v1/chatbots", headers={"Authorization": "Bearer sp_000000000000_nope"}
+    )
     assert wrong.status_code == 401
 
 
@@ -116,7 +134,9 @@ async def test_bad_chatbot_bodies_get_clear_errors_and_write_nothing(client, ws,
         assert err["code"] == "validation_error"
         assert field in err["message"], (field, err["message"])
     malformed = await client.post(
-        "/api/v1/chatbots", content=b'{"name": "x",', headers={**ws.headers, "Content-Type": "application/json"}
+        "/api/v1/chatbots",
+        content=b'{"name": "x",',
+        headers={**ws.headers, "Content-Type": "application/json"},
     )
     assert malformed.status_code == 400, malformed.text
     assert malformed.json()["code"] == "invalid_json"
@@ -125,11 +145,17 @@ async def test_bad_chatbot_bodies_get_clear_errors_and_write_nothing(client, ws,
 
 async def test_patch_refuses_null_and_unknown_fields(client, ws):
     bot = (await client.post("/api/v1/chatbots", json={"name": "p"}, headers=ws.headers)).json()
-    resp = await client.patch(f"/api/v1/chatbots/{bot['id']}", json={"name": None}, headers=ws.headers)
+    resp = await client.patch(
+        f"/api/v1/chatbots/{bot['id']}", json={"name": None}, headers=ws.headers
+    )
     assert resp.status_code == 422 and "name" in resp.json()["message"]
-    resp = await client.patch(f"/api/v1/chatbots/{bot['id']}", json={"nmae": "typo"}, headers=ws.headers)
+    resp = await client.patch(
+        f"/api/v1/chatbots/{bot['id']}", json={"nmae": "typo"}, headers=ws.headers
+    )
     assert resp.status_code == 422 and "nmae" in resp.json()["message"]
-    assert (await client.get(f"/api/v1/chatbots/{bot['id']}", headers=ws.headers)).json()["name"] == "p"
+    assert (await client.get(f"/api/v1/chatbots/{bot['id']}", headers=ws.headers)).json()[
+        "name"
+    ] == "p"
 
 
 async def test_other_workspaces_chatbots_answer_404_everywhere(client, ws, other_ws):
@@ -143,16 +169,21 @@ async def test_other_workspaces_chatbots_answer_404_everywhere(client, ws, other
     assert (await client.put(path + "/buckets", json={}, headers=h)).status_code == 404
     files = {"file": ("i.png", png_bytes(), "image/png")}
     assert (await client.put(path + "/icon", files=files, headers=h)).status_code == 404
-    assert bot["id"] not in [b["id"] for b in (await client.get("/api/v1/chatbots", headers=h)).json()["items"]]
+    assert bot["id"] not in [
+        b["id"] for b in (await client.get("/api/v1/chatbots", headers=h)).json()["items"]
+    ]
     assert (await client.get(path, headers=ws.headers)).json()["name"] == "mine"
     assert (await client.get("/api/v1/chatbots/not-a-uuid", headers=ws.headers)).status_code == 404
 
 
 async def test_icon_upload_is_served_back_publicly(client, ws):
-    bot = (await client.post("/api/v1/chatbots", json={"name": "iconic"}, headers=ws.headers)).json()
+    bot = (
+        await client.post("/api/v1/chatbots", json={"name": "iconic"}, headers=ws.headers)
+    ).json()
     data = png_bytes()
     resp = await client.put(
-        f"/api/v1/chatbots/{bot['id']}/icon", files={"file": ("logo.png", data, "image/png")},
+        f"/api/v1/chatbots/{bot['id']}/icon",
+        files={"file": ("logo.png", data, "image/png")},
         headers=ws.headers,
     )
     assert resp.status_code == 200, resp.text
@@ -164,7 +195,8 @@ async def test_icon_upload_is_served_back_publicly(client, ws):
 
     webp = png_bytes(fmt="WEBP")
     resp = await client.put(
-        f"/api/v1/chatbots/{bot['id']}/icon", files={"file": ("logo.webp", webp, "image/webp")},
+        f"/api/v1/chatbots/{bot['id']}/icon",
+        files={"file": ("logo.webp", webp, "image/webp")},
         headers=ws.headers,
     )
     assert resp.json()["icon_url"].endswith(".webp")
@@ -175,7 +207,9 @@ async def test_icon_upload_is_served_back_publicly(client, ws):
 async def test_bad_icons_are_refused_and_keep_the_old_one(client, ws):
     bot = (await client.post("/api/v1/chatbots", json={"name": "picky"}, headers=ws.headers)).json()
     path = f"/api/v1/chatbots/{bot['id']}/icon"
-    ok = await client.put(path, files={"file": ("a.png", png_bytes(), "image/png")}, headers=ws.headers)
+    ok = await client.put(
+        path, files={"file": ("a.png", png_bytes(), "image/png")}, headers=ws.headers
+    )
     icon = ok.json()["icon_url"]
     svg = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     cases = [
@@ -189,7 +223,9 @@ async def test_bad_icons_are_refused_and_keep_the_old_one(client, ws):
         resp = await client.put(path, files={"file": file}, headers=ws.headers)
         assert resp.status_code == status, (file[0], resp.text)
         assert words in resp.json()["message"], resp.json()
-    assert (await client.get(f"/api/v1/chatbots/{bot['id']}", headers=ws.headers)).json()["icon_url"] == icon
+    assert (await client.get(f"/api/v1/chatbots/{bot['id']}", headers=ws.headers)).json()[
+        "icon_url"
+    ] == icon
     assert (await client.put(path, content=b"raw", headers=ws.headers)).status_code == 422
 
 

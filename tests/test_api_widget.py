@@ -57,7 +57,10 @@ async def test_config_shows_what_the_widget_renders(client, bot):
     cfg = resp.json()
     assert cfg["name"] and cfg["greeting"]
     assert {f["name"] for f in cfg["lead_fields"]} >= {"name", "email"}
-    assert cfg["primary_color"].startswith("#") and cfg["position"] in ("bottom-right", "bottom-left")
+    assert cfg["primary_color"].startswith("#") and cfg["position"] in (
+        "bottom-right",
+        "bottom-left",
+    )
     assert resp.headers["access-control-allow-origin"] == BOT_ORIGIN
 
 
@@ -74,7 +77,9 @@ async def test_unknown_or_unpublished_bots_answer_404(client, bot, runtime):
         assert resp.status_code == 404
     finally:
         async with runtime.db.connection() as conn:
-            await chatbots.update_chatbot(conn, bot.workspace_id, bot.chatbot_id, {"status": "published"})
+            await chatbots.update_chatbot(
+                conn, bot.workspace_id, bot.chatbot_id, {"status": "published"}
+            )
 
 
 async def test_origins_outside_the_allow_list_are_refused_without_a_cors_grant(client, bot):
@@ -91,8 +96,11 @@ async def test_origins_outside_the_allow_list_are_refused_without_a_cors_grant(c
     assert preflight.status_code == 403 and "access-control-allow-origin" not in preflight.headers
     ok = await client.options(
         f"{base(bot)}/turns",
-        headers={"Origin": BOT_ORIGIN, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type"},
+        headers={
+            "Origin": BOT_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     assert ok.status_code == 204
     assert ok.headers["access-control-allow-origin"] == BOT_ORIGIN
@@ -101,15 +109,27 @@ async def test_origins_outside_the_allow_list_are_refused_without_a_cors_grant(c
 
 async def test_json_turn_returns_a_turn_output_and_the_transcript_restores_it(client, bot):
     resp = await client.post(
-        f"{base(bot)}/turns", json={"message": "where are your clinics?"},
+        f"{base(bot)}/turns",
+        json={"message": "where are your clinics?"},
         headers={"Origin": BOT_ORIGIN, "Accept": "application/json"},
     )
     assert resp.status_code == 200, resp.text
     out = resp.json()
-    assert set(out) >= {"thread_id", "turn_id", "trace_id", "intent", "tool", "text", "ui_blocks",
-                        "citations", "lead", "fallback"}
-    history = await client.get(f"{base(bot)}/threads/{out['thread_id']}/messages",
-                               headers={"Origin": BOT_ORIGIN})
+    assert set(out) >= {
+        "thread_id",
+        "turn_id",
+        "trace_id",
+        "intent",
+        "tool",
+        "text",
+        "ui_blocks",
+        "citations",
+        "lead",
+        "fallback",
+    }
+    history = await client.get(
+        f"{base(bot)}/threads/{out['thread_id']}/messages", headers={"Origin": BOT_ORIGIN}
+    )
     assert history.status_code == 200
     messages = history.json()["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant"]
@@ -119,7 +139,8 @@ async def test_json_turn_returns_a_turn_output_and_the_transcript_restores_it(cl
 
 async def test_sse_turn_emits_the_protocol_events_in_order(client, bot):
     resp = await client.post(
-        f"{base(bot)}/turns", json={"message": "do you see rabbits?"},
+        f"{base(bot)}/turns",
+        json={"message": "do you see rabbits?"},
         headers={"Origin": BOT_ORIGIN, "Accept": "text/event-stream"},
     )
     assert resp.status_code == 200
@@ -131,7 +152,10 @@ async def test_sse_turn_emits_the_protocol_events_in_order(client, bot):
     assert names.count("turn.completed") == 1
     assert set(names[2:-1]) <= {"text.delta", "ui.block"} and "text.delta" in names
     started, completed = events[0][1], events[-1][1]
-    assert completed["thread_id"] == started["thread_id"] and completed["turn_id"] == started["turn_id"]
+    assert (
+        completed["thread_id"] == started["thread_id"]
+        and completed["turn_id"] == started["turn_id"]
+    )
     assert "".join(d["delta"] for n, d in events if n == "text.delta") == completed["text"]
 
 
@@ -158,9 +182,12 @@ async def test_a_thread_of_another_bot_is_not_found(client, bot, runtime):
         other = await create_chatbot(
             conn, bot.workspace_id, ChatbotCreate(name="Other", status="published")
         )
-    first = (await client.post(f"/api/v1/widget/{other.public_key}/turns", json={"message": "hi"})).json()
+    first = (
+        await client.post(f"/api/v1/widget/{other.public_key}/turns", json={"message": "hi"})
+    ).json()
     resp = await client.post(
-        f"{base(bot)}/turns", json={"message": "hi", "thread_id": first["thread_id"]},
+        f"{base(bot)}/turns",
+        json={"message": "hi", "thread_id": first["thread_id"]},
         headers={"Origin": BOT_ORIGIN},
     )
     assert resp.status_code == 404
@@ -170,7 +197,8 @@ async def test_a_thread_of_another_bot_is_not_found(client, bot, runtime):
 
 async def test_an_unknown_thread_id_starts_a_new_thread(client, bot):
     resp = await client.post(
-        f"{base(bot)}/turns", json={"message": "hello", "thread_id": "thr_expired_long_ago"},
+        f"{base(bot)}/turns",
+        json={"message": "hello", "thread_id": "thr_expired_long_ago"},
         headers={"Origin": BOT_ORIGIN},
     )
     assert resp.status_code == 200
@@ -187,9 +215,11 @@ async def test_feedback_attaches_to_the_turn(client, bot, runtime):
     resp = await client.post(f"{base(bot)}/feedback", json={"turn_id": out["turn_id"], "score": 1})
     assert resp.status_code == 200
     async with runtime.db.connection() as conn:
-        rows = await (await conn.execute(
-            "SELECT score, comment FROM feedback WHERE turn_id = %s", (out["turn_id"],)
-        )).fetchall()
+        rows = await (
+            await conn.execute(
+                "SELECT score, comment FROM feedback WHERE turn_id = %s", (out["turn_id"],)
+            )
+        ).fetchall()
     assert [(r["score"], r["comment"]) for r in rows] == [(1, None)]
     bad = await client.post(f"{base(bot)}/feedback", json={"turn_id": out["turn_id"], "score": 5})
     assert bad.status_code == 422

@@ -33,39 +33,77 @@ def sheets() -> Iterator[FakeSheets]:
 @pytest.fixture(scope="module")
 def settings(db_dsn: str, data_dir: Path, sheets: FakeSheets) -> Settings:
     return Settings(
-        data_dir=data_dir, database_url=db_dsn, redis_url=None, chat_model=None,
-        openai_api_key=None, openai_base_url=None, public_url="http://testserver.local",
-        db_pool_min=1, db_pool_max=6, google_sheets_endpoint=sheets.url,
+        data_dir=data_dir,
+        database_url=db_dsn,
+        redis_url=None,
+        chat_model=None,
+        openai_api_key=None,
+        openai_base_url=None,
+        public_url="http://testserver.local",
+        db_pool_min=1,
+        db_pool_max=6,
+        google_sheets_endpoint=sheets.url,
         _env_file=None,  # type: ignore[call-arg]
     )
 
 
 def lead_row(**fields: str) -> LeadRow:
     return LeadRow(
-        captured_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC), name="Ada Byrne",
-        email="ada@byrne.example", phone=None, fields=dict(fields), documents=["Price list"],
-        thread_id="th_1", lead_id=uuid.UUID(int=7),
+        captured_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+        name="Ada Byrne",
+        email="ada@byrne.example",
+        phone=None,
+        fields=dict(fields),
+        documents=["Price list"],
+        thread_id="th_1",
+        lead_id=uuid.UUID(int=7),
     )
 
 
 def test_an_empty_tab_gets_a_header_then_the_row(sheets: FakeSheets):
     book = sheets.add("1EmptyTabKey", Sheet1=[])
-    append_lead(LeadSheet(spreadsheet="1EmptyTabKey"), lead_row(company="Byrne & Co"),
-                credentials_file=None, endpoint=sheets.url)
+    append_lead(
+        LeadSheet(spreadsheet="1EmptyTabKey"),
+        lead_row(company="Byrne & Co"),
+        credentials_file=None,
+        endpoint=sheets.url,
+    )
     header, row = book.tabs["Sheet1"]
-    assert header == ["Captured at", "Name", "Email", "Phone", "Company", "Documents", "Thread",
-                      "Lead id"]
-    assert row == ["2026-11-02 09:30:00 UTC", "Ada Byrne", "ada@byrne.example", "", "Byrne & Co",
-                   "Price list", "th_1", str(uuid.UUID(int=7))]
+    assert header == [
+        "Captured at",
+        "Name",
+        "Email",
+        "Phone",
+        "Company",
+        "Documents",
+        "Thread",
+        "Lead id",
+    ]
+    assert row == [
+        "2026-11-02 09:30:00 UTC",
+        "Ada Byrne",
+        "ada@byrne.example",
+        "",
+        "Byrne & Co",
+        "Price list",
+        "th_1",
+        str(uuid.UUID(int=7)),
+    ]
 
 
 def test_rows_follow_the_sheets_own_column_order_and_new_fields_are_added_at_the_end(
     sheets: FakeSheets,
 ):
-    book = sheets.add("1ExistingKey", Leads=[["Email", "Name", "Notes"], ["old@x.example", "Old", "vip"]])
+    book = sheets.add(
+        "1ExistingKey", Leads=[["Email", "Name", "Notes"], ["old@x.example", "Old", "vip"]]
+    )
     url = "https://docs.google.com/spreadsheets/d/1ExistingKey/edit#gid=0"
-    append_lead(LeadSheet(spreadsheet=url, worksheet="Leads"), lead_row(budget="5k"),
-                credentials_file=None, endpoint=sheets.url)
+    append_lead(
+        LeadSheet(spreadsheet=url, worksheet="Leads"),
+        lead_row(budget="5k"),
+        credentials_file=None,
+        endpoint=sheets.url,
+    )
     rows = book.tabs["Leads"]
     assert rows[0][:3] == ["Email", "Name", "Notes"] and "Budget" in rows[0]
     assert rows[1] == ["old@x.example", "Old", "vip"]
@@ -76,30 +114,50 @@ def test_rows_follow_the_sheets_own_column_order_and_new_fields_are_added_at_the
 
 def test_values_stay_text_and_are_not_interpreted_as_formulas(sheets: FakeSheets):
     book = sheets.add("1FormulaKey", Sheet1=[])
-    append_lead(LeadSheet(spreadsheet="1FormulaKey"), lead_row(message="=HYPERLINK(\"x\")"),
-                credentials_file=None, endpoint=sheets.url)
+    append_lead(
+        LeadSheet(spreadsheet="1FormulaKey"),
+        lead_row(message='=HYPERLINK("x")'),
+        credentials_file=None,
+        endpoint=sheets.url,
+    )
     assert '=HYPERLINK("x")' in book.tabs["Sheet1"][1]
-    appends = [path for method, path in sheets.requests if method == "POST" and "1FormulaKey" in path]
+    appends = [
+        path for method, path in sheets.requests if method == "POST" and "1FormulaKey" in path
+    ]
     assert appends and appends[-1].endswith(":append")
 
 
 def test_a_missing_tab_or_an_unshared_sheet_says_what_to_fix(sheets: FakeSheets):
     sheets.add("1OneTabKey", Sheet1=[])
     with pytest.raises(SinkRefused, match="no tab named 'Leads'"):
-        append_lead(LeadSheet(spreadsheet="1OneTabKey", worksheet="Leads"), lead_row(),
-                    credentials_file=None, endpoint=sheets.url)
+        append_lead(
+            LeadSheet(spreadsheet="1OneTabKey", worksheet="Leads"),
+            lead_row(),
+            credentials_file=None,
+            endpoint=sheets.url,
+        )
     with pytest.raises(SinkRefused, match="share the sheet with the service account"):
-        append_lead(LeadSheet(spreadsheet="1NobodySharedThis"), lead_row(),
-                    credentials_file=None, endpoint=sheets.url)
+        append_lead(
+            LeadSheet(spreadsheet="1NobodySharedThis"),
+            lead_row(),
+            credentials_file=None,
+            endpoint=sheets.url,
+        )
 
 
 def test_rate_limits_and_server_errors_are_retryable(sheets: FakeSheets):
-    sheets.add("1BusyKey", Sheet1=[["Captured at", "Name", "Email", "Phone", "Documents",
-                                     "Thread", "Lead id"]])
+    sheets.add(
+        "1BusyKey",
+        Sheet1=[["Captured at", "Name", "Email", "Phone", "Documents", "Thread", "Lead id"]],
+    )
     sheets.fail_next[:] = [503]
     with pytest.raises(SinkUnavailable):
-        append_lead(LeadSheet(spreadsheet="1BusyKey"), lead_row(), credentials_file=None,
-                    endpoint=sheets.url)
+        append_lead(
+            LeadSheet(spreadsheet="1BusyKey"),
+            lead_row(),
+            credentials_file=None,
+            endpoint=sheets.url,
+        )
     assert isinstance(SinkUnavailable("x"), ConnectionError)  # what the job runner retries
 
 
@@ -123,8 +181,11 @@ async def _bot(client, owner: WorkspaceAuth, **extra) -> dict:
 
 
 async def _submit(client, bot: dict, lead: dict) -> dict:
-    resp = await client.post(f"/api/v1/widget/{bot['public_key']}/turns", json={"lead": lead},
-                             headers={"Accept": "application/json"})
+    resp = await client.post(
+        f"/api/v1/widget/{bot['public_key']}/turns",
+        json={"lead": lead},
+        headers={"Accept": "application/json"},
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 
@@ -201,13 +262,18 @@ async def test_preview_leads_and_bots_without_a_sheet_queue_nothing(client, runt
 
 
 async def test_the_api_validates_and_turns_the_lead_sheet_off(client, owner):
-    resp = await client.post("/api/v1/chatbots", headers=owner.headers,
-                             json={"name": "Bad", "lead_sheet": {"spreadsheet": "https://x.example/a"}})
+    resp = await client.post(
+        "/api/v1/chatbots",
+        headers=owner.headers,
+        json={"name": "Bad", "lead_sheet": {"spreadsheet": "https://x.example/a"}},
+    )
     assert resp.status_code == 422 and "Google Sheets URL" in resp.text
     bot = await _bot(client, owner, lead_sheet={"spreadsheet": SHEET, "worksheet": "Leads"})
-    resp = await client.patch(f"/api/v1/chatbots/{bot['id']}", json={"lead_sheet": None},
-                              headers=owner.headers)
+    resp = await client.patch(
+        f"/api/v1/chatbots/{bot['id']}", json={"lead_sheet": None}, headers=owner.headers
+    )
     assert resp.status_code == 200 and resp.json()["lead_sheet"] is None
-    resp = await client.patch(f"/api/v1/chatbots/{bot['id']}", json={"name": None},
-                              headers=owner.headers)
+    resp = await client.patch(
+        f"/api/v1/chatbots/{bot['id']}", json={"name": None}, headers=owner.headers
+    )
     assert resp.status_code == 422

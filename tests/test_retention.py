@@ -29,10 +29,19 @@ async def count(runtime, sql: str, *params: object) -> int:
 
 async def test_idle_threads_are_pruned_but_leads_are_kept(runtime, company_b):
     ws, bot = company_b.workspace_id, company_b.chatbot_id
-    old = await runtime.turns.run(ws, bot, TurnRequest(
-        message="I'm Robin Kale, robin.kale@example.org, 503-555-0177, please call me back"), "live")
+    old = await runtime.turns.run(
+        ws,
+        bot,
+        TurnRequest(
+            message="I'm Robin Kale, robin.kale@example.org, 503-555-0177, please call me back"
+        ),
+        "live",
+    )
     fresh = await runtime.turns.run(ws, bot, TurnRequest(message="hello"), "live")
-    assert await count(runtime, "SELECT count(*) FROM checkpoints WHERE thread_id = %s", old.thread_id) > 0
+    assert (
+        await count(runtime, "SELECT count(*) FROM checkpoints WHERE thread_id = %s", old.thread_id)
+        > 0
+    )
     async with runtime.db.connection() as conn:
         await conn.execute(
             "UPDATE conversations SET last_activity_at = now() - interval '40 days' WHERE thread_id = %s",
@@ -40,10 +49,29 @@ async def test_idle_threads_are_pruned_but_leads_are_kept(runtime, company_b):
         )
     pruned = await prune_expired_threads(runtime, idle_days=30)
     assert pruned == 1
-    for table in ("conversations", "messages", "checkpoints", "checkpoint_writes", "checkpoint_blobs"):
-        assert await count(runtime, f"SELECT count(*) FROM {table} WHERE thread_id = %s", old.thread_id) == 0
-    assert await count(runtime, "SELECT count(*) FROM messages WHERE thread_id = %s", fresh.thread_id) == 2
-    assert await count(runtime, "SELECT count(*) FROM leads WHERE email = 'robin.kale@example.org'") == 1
+    for table in (
+        "conversations",
+        "messages",
+        "checkpoints",
+        "checkpoint_writes",
+        "checkpoint_blobs",
+    ):
+        assert (
+            await count(
+                runtime, f"SELECT count(*) FROM {table} WHERE thread_id = %s", old.thread_id
+            )
+            == 0
+        )
+    assert (
+        await count(runtime, "SELECT count(*) FROM messages WHERE thread_id = %s", fresh.thread_id)
+        == 2
+    )
+    assert (
+        await count(runtime, "SELECT count(*) FROM leads WHERE email = 'robin.kale@example.org'")
+        == 1
+    )
     # the widget still holding the pruned id starts over on a new thread, transparently
-    again = await runtime.turns.run(ws, bot, TurnRequest(message="hi", thread_id=old.thread_id), "live")
+    again = await runtime.turns.run(
+        ws, bot, TurnRequest(message="hi", thread_id=old.thread_id), "live"
+    )
     assert again.thread_id != old.thread_id and again.lead.status == "none"

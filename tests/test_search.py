@@ -14,8 +14,7 @@ from psycopg import sql
 
 from ingestion.embeddings import EmbeddingSpace, LocalEmbeddings
 from ingestion.jobs import run_job
-from ingestion.sync import space_tag
-from ingestion.sync import IngestDeps
+from ingestion.sync import IngestDeps, space_tag
 from store import jobs as jobs_repo
 from store import sources as sources_repo
 from store import vectors

@@ -27,7 +27,9 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> httpx.R
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited early: {proc.stdout.read() if proc.stdout else ''}")
+            raise AssertionError(
+                f"server exited early: {proc.stdout.read() if proc.stdout else ''}"
+            )
         try:
             resp = httpx.get(url, timeout=2)
             if resp.status_code == 200:
@@ -75,7 +77,7 @@ def test_serve_on_a_fresh_data_dir_starts_embedded_postgres_and_is_ready(tmp_pat
         assert httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json").status_code == 200
         assert (data / "pg" / "PG_VERSION").exists()
         assert (data / "secret_key").exists() or True  # generated lazily when first needed
-        state = (data / "demo.json")
+        state = data / "demo.json"
         assert state.exists(), "the demo is seeded into an empty store"
     finally:
         out = stop(proc)
@@ -84,12 +86,18 @@ def test_serve_on_a_fresh_data_dir_starts_embedded_postgres_and_is_ready(tmp_pat
     assert key.startswith("sp_")
     # a second start on the same data dir keeps the data and prints the same key
     proc = subprocess.Popen(
-        [SIGNPOST, "serve", "--port", str(port), "--seed-demo"], cwd=tmp_path,
-        env=clean_env(SIGNPOST_DATA_DIR=str(data)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [SIGNPOST, "serve", "--port", str(port), "--seed-demo"],
+        cwd=tmp_path,
+        env=clean_env(SIGNPOST_DATA_DIR=str(data)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
-        bots = httpx.get(f"http://127.0.0.1:{port}/api/v1/chatbots", headers={"Authorization": f"Bearer {key}"})
+        bots = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/chatbots", headers={"Authorization": f"Bearer {key}"}
+        )
         assert bots.status_code == 200 and bots.json()["total"] == 1
     finally:
         out = stop(proc)
@@ -101,9 +109,12 @@ def test_serve_on_a_fresh_data_dir_starts_embedded_postgres_and_is_ready(tmp_pat
 def test_serve_uses_database_url_when_set(tmp_path, db_dsn):
     port = free_port()
     proc = subprocess.Popen(
-        [SIGNPOST, "serve", "--port", str(port)], cwd=tmp_path,
+        [SIGNPOST, "serve", "--port", str(port)],
+        cwd=tmp_path,
         env=clean_env(SIGNPOST_DATA_DIR=str(tmp_path / "d"), DATABASE_URL=db_dsn),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
@@ -114,8 +125,12 @@ def test_serve_uses_database_url_when_set(tmp_path, db_dsn):
 
 def test_invalid_setting_stops_start_up_with_the_variable_named(tmp_path):
     result = subprocess.run(
-        [SIGNPOST, "serve"], cwd=tmp_path, env=clean_env(SIGNPOST_PORT="eighty"),
-        capture_output=True, text=True, timeout=60,
+        [SIGNPOST, "serve"],
+        cwd=tmp_path,
+        env=clean_env(SIGNPOST_PORT="eighty"),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "SIGNPOST_PORT" in result.stderr
@@ -123,9 +138,12 @@ def test_invalid_setting_stops_start_up_with_the_variable_named(tmp_path):
 
 def test_workspace_create_prints_id_and_key_once(tmp_path, db_dsn):
     result = subprocess.run(
-        [SIGNPOST, "workspace", "create", "Acme"], cwd=tmp_path,
+        [SIGNPOST, "workspace", "create", "Acme"],
+        cwd=tmp_path,
         env=clean_env(DATABASE_URL=db_dsn, SIGNPOST_DATA_DIR=str(tmp_path)),
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())
@@ -134,8 +152,10 @@ def test_workspace_create_prints_id_and_key_once(tmp_path, db_dsn):
     import psycopg
 
     with psycopg.connect(db_dsn) as conn:
-        stored = conn.execute("SELECT key_hash, prefix FROM api_keys WHERE workspace_id = %s",
-                              (lines["workspace_id"],)).fetchone()
+        stored = conn.execute(
+            "SELECT key_hash, prefix FROM api_keys WHERE workspace_id = %s",
+            (lines["workspace_id"],),
+        ).fetchone()
     assert stored is not None and key not in str(stored[0]) and key.startswith(stored[1])
 
 
@@ -149,17 +169,24 @@ def test_docker_compose_file_wires_the_four_services():
     assert services["postgres"]["healthcheck"]["test"]
     for name in ("api", "worker"):
         env = services[name]["environment"]
-        assert env["DATABASE_URL"].startswith("postgresql://") and "@postgres:" in env["DATABASE_URL"]
+        assert (
+            env["DATABASE_URL"].startswith("postgresql://") and "@postgres:" in env["DATABASE_URL"]
+        )
         assert env["REDIS_URL"].startswith("redis://redis:")
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["worker"]["command"] == ["signpost", "worker"]
     assert (ROOT / "Dockerfile").exists()
 
     docker = shutil.which("docker")
-    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode:
+    if (
+        docker is None
+        or subprocess.run([docker, "compose", "version"], capture_output=True).returncode
+    ):
         return  # no compose plugin here: the structural checks above are what can run
     result = subprocess.run(
         [docker, "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr

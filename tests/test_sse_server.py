@@ -16,7 +16,9 @@ from tests.test_serve import SIGNPOST, clean_env, free_port, stop, wait_ready
 
 
 @pytest.fixture(scope="module")
-def server_dsn(pg, company_b: IngestedCompany, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+def server_dsn(
+    pg, company_b: IngestedCompany, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
     data: Path = tmp_path_factory.mktemp("sse-data")
     return clone_company(pg, company_b, data), data
 
@@ -27,9 +29,14 @@ def server(server_dsn: tuple[str, Path]) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [SIGNPOST, "serve", "--port", str(port)],
-        env=clean_env(DATABASE_URL=dsn, SIGNPOST_DATA_DIR=str(data),
-                      SIGNPOST_PUBLIC_URL=f"http://127.0.0.1:{port}"),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=clean_env(
+            DATABASE_URL=dsn,
+            SIGNPOST_DATA_DIR=str(data),
+            SIGNPOST_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -57,10 +64,15 @@ def turn_url(server: str, bot: IngestedCompany) -> str:
 
 
 def test_events_stream_in_protocol_order_over_a_real_connection(server, company_b):
-    with httpx.Client(timeout=60) as client, client.stream(
-        "POST", turn_url(server, company_b), json={"message": "can i book a dental cleaning for my dog?"},
-        headers={"Accept": "text/event-stream"},
-    ) as resp:
+    with (
+        httpx.Client(timeout=60) as client,
+        client.stream(
+            "POST",
+            turn_url(server, company_b),
+            json={"message": "can i book a dental cleaning for my dog?"},
+            headers={"Accept": "text/event-stream"},
+        ) as resp,
+    ):
         assert resp.status_code == 200
         assert resp.headers["content-type"].startswith("text/event-stream")
         assert resp.headers["x-accel-buffering"] == "no"
@@ -78,7 +90,9 @@ def test_events_stream_in_protocol_order_over_a_real_connection(server, company_
 
 def test_a_second_turn_continues_the_thread(server, company_b):
     with httpx.Client(timeout=60) as client:
-        first = client.post(turn_url(server, company_b), json={"message": "do you treat reptiles?"}).json()
+        first = client.post(
+            turn_url(server, company_b), json={"message": "do you treat reptiles?"}
+        ).json()
         second = client.post(
             turn_url(server, company_b),
             json={"message": "how much is it?", "thread_id": first["thread_id"]},
@@ -89,7 +103,9 @@ def test_a_second_turn_continues_the_thread(server, company_b):
 def test_a_client_that_disconnects_mid_stream_still_gets_the_turn_stored(server, company_b):
     with httpx.Client(timeout=60) as client:
         with client.stream(
-            "POST", turn_url(server, company_b), json={"message": "what are your opening hours?"},
+            "POST",
+            turn_url(server, company_b),
+            json={"message": "what are your opening hours?"},
             headers={"Accept": "text/event-stream"},
         ) as resp:
             first = next(sse_events(resp))
@@ -110,7 +126,9 @@ def test_a_client_that_disconnects_mid_stream_still_gets_the_turn_stored(server,
     assert messages[1]["output"]["text"]
 
 
-def test_a_failure_after_the_stream_started_arrives_as_an_error_event(server, server_dsn, company_b):
+def test_a_failure_after_the_stream_started_arrives_as_an_error_event(
+    server, server_dsn, company_b
+):
     import uuid
 
     import psycopg
@@ -124,10 +142,15 @@ def test_a_failure_after_the_stream_started_arrives_as_an_error_event(server, se
             " VALUES (%s, %s, 'Broken', 'hi', '[{\"label\": 5}]', 'published', %s)",
             (bot_id, company_b.workspace_id, key),
         )
-    with httpx.Client(timeout=60) as client, client.stream(
-        "POST", f"{server}/api/v1/widget/{key}/turns", json={"message": "hello"},
-        headers={"Accept": "text/event-stream"},
-    ) as resp:
+    with (
+        httpx.Client(timeout=60) as client,
+        client.stream(
+            "POST",
+            f"{server}/api/v1/widget/{key}/turns",
+            json={"message": "hello"},
+            headers={"Accept": "text/event-stream"},
+        ) as resp,
+    ):
         assert resp.status_code == 200
         events = list(sse_events(resp))
     names = [n for n, _ in events]
@@ -140,7 +163,8 @@ def test_a_failure_after_the_stream_started_arrives_as_an_error_event(server, se
 def test_a_malformed_thread_id_is_refused_before_streaming(server, company_b):
     with httpx.Client(timeout=60) as client:
         resp = client.post(
-            turn_url(server, company_b), json={"message": "hi", "thread_id": "x" * 81},
+            turn_url(server, company_b),
+            json={"message": "hi", "thread_id": "x" * 81},
             headers={"Accept": "text/event-stream"},
         )
     assert resp.status_code == 422

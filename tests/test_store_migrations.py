@@ -43,10 +43,12 @@ async def test_bucket_links_cannot_cross_workspaces(pg, template_dsn):
         bot, src = uuid.uuid4(), uuid.uuid4()
         conn.execute(
             "INSERT INTO chatbots (id, workspace_id, name, greeting, lead_fields, public_key) "
-            "VALUES (%s, %s, 'b', 'hi', '[]', 'pk_x')", (bot, a),
+            "VALUES (%s, %s, 'b', 'hi', '[]', 'pk_x')",
+            (bot, a),
         )
         conn.execute(
-            "INSERT INTO data_sources (id, workspace_id, type, name) VALUES (%s, %s, 'custom', 's')", (src, b)
+            "INSERT INTO data_sources (id, workspace_id, type, name) VALUES (%s, %s, 'custom', 's')",
+            (src, b),
         )
         try:
             conn.execute(

@@ -347,7 +347,9 @@ async def test_the_lead_sheet_is_set_checked_and_turned_off_in_the_settings_form
     bot_path = f"/ui/chatbots/{company_b.chatbot_id}"
     api_path = f"/api/v1/chatbots/{company_b.chatbot_id}"
     form = {**NEW_BOT, "name": "Fernbrook Helper", "status": "published"}
-    refused = await builder.post(bot_path, {**form, "lead_sheet_spreadsheet": "https://x.example/a"})
+    refused = await builder.post(
+        bot_path, {**form, "lead_sheet_spreadsheet": "https://x.example/a"}
+    )
     assert refused.status_code == 422 and "Google Sheets URL" in text_of(refused.text)
     assert (await builder.client.get(api_path)).json()["lead_sheet"] is None
     sheet = "https://docs.google.com/spreadsheets/d/1AbcLeadSheet/edit"
@@ -356,7 +358,8 @@ async def test_the_lead_sheet_is_set_checked_and_turned_off_in_the_settings_form
     )
     assert saved.status_code == 303
     assert (await builder.client.get(api_path)).json()["lead_sheet"] == {
-        "spreadsheet": sheet, "worksheet": "Leads"
+        "spreadsheet": sheet,
+        "worksheet": "Leads",
     }
     assert f'value="{sheet}"' in (await builder.client.get(bot_path)).text
     off = await builder.post(bot_path, {**form, "lead_sheet_spreadsheet": ""})

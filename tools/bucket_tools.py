@@ -115,7 +115,9 @@ async def document_referral(
     """
     documents = (prefetched or {}).get("documents")
     if documents is None:
-        documents = [d.as_dict() for d in await document_search.rank_documents(scope, query, vector)]
+        documents = [
+            d.as_dict() for d in await document_search.rank_documents(scope, query, vector)
+        ]
     return {"documents": documents}
 
 

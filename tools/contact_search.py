@@ -19,9 +19,15 @@ _lock = threading.Lock()
 
 def _candidate(row: dict[str, Any]) -> ContactCandidate:
     return ContactCandidate(
-        id=str(row["id"]), name=row["name"], role=row["role"], department=row["department"],
-        region=row["region"], email=row["email"], phone=row["phone"],
-        languages=list(row["languages"] or []), fields=dict(row["fields"] or {}),
+        id=str(row["id"]),
+        name=row["name"],
+        role=row["role"],
+        department=row["department"],
+        region=row["region"],
+        email=row["email"],
+        phone=row["phone"],
+        languages=list(row["languages"] or []),
+        fields=dict(row["fields"] or {}),
     )
 
 
@@ -45,7 +51,9 @@ async def contact_index(scope: ToolScope) -> ContactIndex:
 
 
 async def semantic_scores(
-    scope: ToolScope, query: str, vector: Sequence[float] | None,
+    scope: ToolScope,
+    query: str,
+    vector: Sequence[float] | None,
     hits: Sequence[Any] | None = None,
 ) -> dict[str, float]:
     """Return contact id → cosine similarity of its description to the query."""

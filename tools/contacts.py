@@ -26,15 +26,28 @@ CONCEPTS_FILE = Path(__file__).parent / "data" / "role_concepts.yaml"
 # Evidence weights per aspect of the message; a contact's score is the weighted share of the
 # aspects the message has (names, topic, place, language, …) that the contact matches.
 ASPECT_WEIGHTS: dict[str, float] = {
-    "name": 3.0, "channel": 3.0, "topic": 1.0, "geo": 0.7, "semantic": 0.6,
+    "name": 3.0,
+    "channel": 3.0,
+    "topic": 1.0,
+    "geo": 0.7,
+    "semantic": 0.6,
 }
 LANGUAGE_WEIGHTS: dict[str, float] = {"explicit": 1.2, "mentioned": 0.5, "written": 0.3}
 # How much a match in each kind of cell counts for the topic and for the place.
 TOPIC_FIELD_WEIGHTS: dict[str, float] = {
-    "role": 1.0, "department": 0.9, "notes": 0.85, "email": 0.7, "region": 0.5, "place": 0.5,
+    "role": 1.0,
+    "department": 0.9,
+    "notes": 0.85,
+    "email": 0.7,
+    "region": 0.5,
+    "place": 0.5,
 }
 GEO_FIELD_WEIGHTS: dict[str, float] = {
-    "region": 1.0, "place": 0.9, "role": 0.9, "department": 0.9, "notes": 0.8,
+    "region": 1.0,
+    "place": 0.9,
+    "role": 0.9,
+    "department": 0.9,
+    "notes": 0.8,
 }
 _MIN_SCORE = 0.02
 _OFF_TITLE = 0.7
@@ -48,10 +61,30 @@ _EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[a-z]{2,}", re.I)
 _MAILBOX = re.compile(r"\b([a-z][\w.+-]*)@", re.I)
 _PHONE = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
 _STEMMERS = threading.local()
-_NON_TEXT_HEADS = frozenset({
-    "id", "code", "no", "nr", "number", "num", "ref", "reference", "date", "since", "url", "link",
-    "website", "photo", "image", "picture", "avatar", "linkedin", "twitter", "calendly",
-})
+_NON_TEXT_HEADS = frozenset(
+    {
+        "id",
+        "code",
+        "no",
+        "nr",
+        "number",
+        "num",
+        "ref",
+        "reference",
+        "date",
+        "since",
+        "url",
+        "link",
+        "website",
+        "photo",
+        "image",
+        "picture",
+        "avatar",
+        "linkedin",
+        "twitter",
+        "calendly",
+    }
+)
 
 
 # -- public records ------------------------------------------------------------------------------
@@ -252,9 +285,7 @@ def _match_phrases(
                         phrased.update(positions)
 
 
-def _match_together(
-    vocab: _Vocabulary, stems: set[str], visitor: bool, hits: ConceptHits
-) -> None:
+def _match_together(vocab: _Vocabulary, stems: set[str], visitor: bool, hits: ConceptHits) -> None:
     for term in vocab.together:
         if (visitor or not term.ask_only) and all(w in stems for w in term.words):
             _keep(hits, term, term.weight)
@@ -272,8 +303,7 @@ def _single_terms(
         return [(t, 1.0 if len(concepts) == 1 else 0.6) for t in by_stem]
     if fuzzy and len(token) >= 6 and token not in vocab.generic:
         limit = 2 if len(token) >= 9 else 1
-        found = process.extractOne(token, vocab.surfaces, scorer=OSA.distance,
-                                   score_cutoff=limit)
+        found = process.extractOne(token, vocab.surfaces, scorer=OSA.distance, score_cutoff=limit)
         if found is not None:
             return [(t, 0.8) for t in vocab.by_surface[found[0]]]
     return []
@@ -300,10 +330,17 @@ def _inflected(token: str, term: str) -> bool:
     return term in _bases(token, _INFLECTIONS) or token in _bases(term, _PLURALS)
 
 
-_PLURALS: tuple[tuple[str, tuple[str, ...]], ...] = (("ies", ("y",)), ("es", ("", "e")),
-                                                     ("s", ("",)))
+_PLURALS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ies", ("y",)),
+    ("es", ("", "e")),
+    ("s", ("",)),
+)
 _INFLECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    *_PLURALS, ("ied", ("y",)), ("ed", ("", "e")), ("ing", ("", "e")), ("d", ("",)),
+    *_PLURALS,
+    ("ied", ("y",)),
+    ("ed", ("", "e")),
+    ("ing", ("", "e")),
+    ("d", ("",)),
 )
 
 
@@ -354,8 +391,15 @@ def _is_recognised(header: str, contacts: Sequence[ContactCandidate]) -> bool:
         if not value:
             continue
         total += 1
-        known = (contact.name, contact.role, contact.department, contact.region, contact.email,
-                 contact.phone, "; ".join(contact.languages))
+        known = (
+            contact.name,
+            contact.role,
+            contact.department,
+            contact.region,
+            contact.email,
+            contact.phone,
+            "; ".join(contact.languages),
+        )
         folded = fold(value)
         if any(k and fold(k) == folded for k in known) or _is_language_cell(value, contact):
             agree += 1
@@ -389,8 +433,11 @@ def _is_non_text(header: str, values: Sequence[str]) -> bool:
 def _cells(contact: ContactCandidate, columns: _Columns) -> list[_Cell]:
     cells = [
         _Cell(kind, kind, value)
-        for kind, value in (("role", contact.role), ("department", contact.department),
-                            ("region", contact.region))
+        for kind, value in (
+            ("role", contact.role),
+            ("department", contact.department),
+            ("region", contact.region),
+        )
         if value
     ]
     cells += [_Cell(h, "place", v) for h in columns.places if (v := contact.fields.get(h, ""))]
@@ -407,8 +454,11 @@ def _mailbox_words(contact: ContactCandidate) -> str:
         return ""
     local = contact.email.split("@", 1)[0]
     name_words = set(words(contact.name or ""))
-    parts = [w for w in words(local.replace(".", " ").replace("_", " ").replace("-", " "))
-             if w not in name_words and len(w) > 2]
+    parts = [
+        w
+        for w in words(local.replace(".", " ").replace("_", " ").replace("-", " "))
+        if w not in name_words and len(w) > 2
+    ]
     return " ".join(parts)
 
 
@@ -542,8 +592,9 @@ class ContactIndex:
             emails=self._emails(contact),
             phones=self._phones(contact),
             name_words=name_words,
-            territory=any(p.kind != "global" and label in self._place_labels
-                          for p, _, label, _ in places),
+            territory=any(
+                p.kind != "global" and label in self._place_labels for p, _, label, _ in places
+            ),
         )
 
     def _places(self, cells: Sequence[_Cell]) -> tuple[tuple[geo.Place, float, str, str], ...]:
@@ -552,8 +603,11 @@ class ContactIndex:
             if cell.kind not in GEO_FIELD_WEIGHTS:
                 continue
             lenient = cell.kind in ("region", "place")
-            places = (geo.cell_places(cell.text, self._context) if lenient else
-                      geo.resolve(cell.text, context=self._context))
+            places = (
+                geo.cell_places(cell.text, self._context)
+                if lenient
+                else geo.resolve(cell.text, context=self._context)
+            )
             for place in places:
                 weight = GEO_FIELD_WEIGHTS[cell.kind]
                 if weight > found.get(place.key, (place, 0.0, "", ""))[1]:
@@ -666,8 +720,11 @@ class ContactIndex:
     def _find_places(self, query: _Query, consumed: set[int]) -> None:
         spans = _token_offsets(query.text)
         for mention in geo.mentions(query.text, context=self._context):
-            covered = [i for i, (start, end) in enumerate(spans)
-                       if start >= mention.start and end <= mention.end]
+            covered = [
+                i
+                for i, (start, end) in enumerate(spans)
+                if start >= mention.start and end <= mention.end
+            ]
             if not mention.cued and any(query.tokens[i] in self._names for i in covered):
                 continue  # "Jordan" is the sheet's Jordan Pike, not the country
             weight = 0.7 if mention.via == "demonym" else 1.0
@@ -679,8 +736,13 @@ class ContactIndex:
         """Read words that are no known word but one typo from a place ("amsterdm")."""
         vocab = vocabulary()
         for i, token in enumerate(query.tokens):
-            if (i in consumed or token in STOPWORDS or token in vocab.generic
-                    or token in vocab.concept_words or stem(token) in self._postings):
+            if (
+                i in consumed
+                or token in STOPWORDS
+                or token in vocab.generic
+                or token in vocab.concept_words
+                or stem(token) in self._postings
+            ):
                 continue
             name = geo.nearest_name(token) if len(token) >= 7 else None
             places = geo.cell_places(name, self._context) if name else []
@@ -693,11 +755,15 @@ class ContactIndex:
         seen: set[str] = set()
         spans = _token_offsets(query.text)
         for mention in geo.languages_in(query.text):
-            query.language_tokens.update(i for i, (start, end) in enumerate(spans)
-                                         if start >= mention.start and end <= mention.end)
+            query.language_tokens.update(
+                i
+                for i, (start, end) in enumerate(spans)
+                if start >= mention.start and end <= mention.end
+            )
             kind = "explicit" if mention.explicit else "mentioned"
-            query.languages.append((mention.language.code, LANGUAGE_WEIGHTS[kind],
-                                    mention.language.name))
+            query.languages.append(
+                (mention.language.code, LANGUAGE_WEIGHTS[kind], mention.language.name)
+            )
             seen.add(mention.language.code)
         written = geo.detect_language(query.text)
         if written and written != "en" and written not in seen and geo.language(written):
@@ -706,8 +772,9 @@ class ContactIndex:
         if any(w >= LANGUAGE_WEIGHTS["explicit"] for _, w, _ in query.languages):
             # "speaks Finnish" asks for a speaker, not for someone covering Finland
             names = {n.casefold() for _, _, n in query.languages}
-            query.places = [p for p in query.places
-                            if not (p[1] < 1.0 and _is_language_word(p[2], names))]
+            query.places = [
+                p for p in query.places if not (p[1] < 1.0 and _is_language_word(p[2], names))
+            ]
 
     def _find_names(self, query: _Query, consumed: set[int]) -> None:
         vocab = vocabulary()
@@ -723,9 +790,14 @@ class ContactIndex:
                     best[role] = (quality, f"{query.raw[i]}→{self._name_shown[shown]}")
         for index, roles in per_contact.items():
             query.names[index] = _name_score(roles)
-        strong = {i for i, t in enumerate(query.tokens)
-                  if any(query.names.get(idx, (0.0, ""))[0] >= 0.7 and t in
-                         self._records[idx].name_words for idx in query.names)}
+        strong = {
+            i
+            for i, t in enumerate(query.tokens)
+            if any(
+                query.names.get(idx, (0.0, ""))[0] >= 0.7 and t in self._records[idx].name_words
+                for idx in query.names
+            )
+        }
         consumed.update(strong)
 
     def _may_be_name(self, query: _Query, i: int) -> bool:
@@ -743,8 +815,9 @@ class ContactIndex:
         capital = query.raw[i][:1].isupper() and not query.sentence_start[i]
         after_title = i > 0 and query.tokens[i - 1] in vocab.titles
         own = self._records[index].name_words
-        neighbour = any(0 <= j < len(query.tokens) and j != i and query.tokens[j] in own
-                        for j in (i - 1, i + 1))
+        neighbour = any(
+            0 <= j < len(query.tokens) and j != i and query.tokens[j] in own for j in (i - 1, i + 1)
+        )
         return capital or after_title or neighbour
 
     def _name_candidates(self, token: str) -> list[tuple[int, str, float, str]]:
@@ -752,27 +825,36 @@ class ContactIndex:
         if found or len(token) < 4 or not self._may_be_typo_of_name(token):
             return found
         limit = 2 if len(token) >= 8 else 1
-        for name, distance, _ in process.extract(token, self._name_vocab, scorer=OSA.distance,
-                                                  score_cutoff=limit, limit=5):
+        for name, distance, _ in process.extract(
+            token, self._name_vocab, scorer=OSA.distance, score_cutoff=limit, limit=5
+        ):
             quality = 0.85 if distance == 1 else 0.7
             found += [(index, role, quality, name) for index, role in self._names[name]]
         return found
 
     def _may_be_typo_of_name(self, token: str) -> bool:
         vocab = vocabulary()
-        return not (token in vocab.concept_words or token in self._topic_words
-                    or stem(token) in self._topic_words or token in vocab.common_names)
+        return not (
+            token in vocab.concept_words
+            or token in self._topic_words
+            or stem(token) in self._topic_words
+            or token in vocab.common_names
+        )
 
     def _find_topic(self, query: _Query, consumed: set[int]) -> None:
         vocab = vocabulary()
         # "in charge of", "get in touch": how to reach someone, not what about
         asking = _cue_positions(query.tokens)
-        free = [t if i not in consumed and i not in asking else ""
-                for i, t in enumerate(query.tokens)]
+        free = [
+            t if i not in consumed and i not in asking else "" for i, t in enumerate(query.tokens)
+        ]
         hits, used, _ = _concepts_in_tokens(free, visitor=True, fuzzy=True)
         query.concepts = {c: h for c, h in hits.items() if c not in vocab.fallback}
-        content = [i for i, t in enumerate(query.tokens)
-                   if t not in STOPWORDS and t not in vocab.generic and len(t) > 1]
+        content = [
+            i
+            for i, t in enumerate(query.tokens)
+            if t not in STOPWORDS and t not in vocab.generic and len(t) > 1
+        ]
         query.content = len(content)
         explained = set(consumed) | used | query.language_tokens | asking
         for i in content:
@@ -785,8 +867,14 @@ class ContactIndex:
                 explained.add(i)
         query.explained = sum(1 for i in content if i in explained)
         query.unknown_person = not query.names and _unknown_full_name(query, explained)
-        if not (query.concepts or query.lexical or query.places or query.names
-                or query.languages or query.channel):
+        if not (
+            query.concepts
+            or query.lexical
+            or query.places
+            or query.names
+            or query.languages
+            or query.channel
+        ):
             query.concepts = {c: h for c, h in hits.items() if c in vocab.fallback}
 
     def _lexical(self, token: str) -> tuple[float, dict[int, float], str] | None:
@@ -804,13 +892,20 @@ class ContactIndex:
     def _near_terms(self, term: str) -> list[tuple[str, float]]:
         if len(term) < 4:
             return []
-        near = [(s, 0.7) for s in self._prefixes.get(term[:4], [])
-                if s.startswith(term) or term.startswith(s)]
+        near = [
+            (s, 0.7)
+            for s in self._prefixes.get(term[:4], [])
+            if s.startswith(term) or term.startswith(s)
+        ]
         if near or len(term) < 5:
             return near
         limit = 2 if len(term) >= 8 else 1
-        return [(s, 0.7) for s, _, _ in process.extract(
-            term, self._vocab, scorer=OSA.distance, score_cutoff=limit, limit=3)]
+        return [
+            (s, 0.7)
+            for s, _, _ in process.extract(
+                term, self._vocab, scorer=OSA.distance, score_cutoff=limit, limit=3
+            )
+        ]
 
     def _idf(self, postings: Mapping[int, float]) -> float:
         return math.log(1 + len(self.contacts) / max(1, len(postings)))
@@ -893,14 +988,15 @@ class ContactIndex:
                 part *= 0.4 + 0.6 * relevance
             value += weight * part
         score = value / total
-        if ("geo" in weights and parts["geo"].get(index, 0.0) < _MISMATCH
-                and self._records[index].territory):
+        if (
+            "geo" in weights
+            and parts["geo"].get(index, 0.0) < _MISMATCH
+            and self._records[index].territory
+        ):
             score *= _OTHER_TERRITORY  # responsible for somewhere else
         return score
 
-    def _aspect_weights(
-        self, q: _Query, semantic: Mapping[str, float] | None
-    ) -> dict[str, float]:
+    def _aspect_weights(self, q: _Query, semantic: Mapping[str, float] | None) -> dict[str, float]:
         weights: dict[str, float] = {}
         best_name = max((s for s, _ in q.names.values()), default=0.0)
         if best_name >= 0.5:
@@ -938,8 +1034,10 @@ class ContactIndex:
             return lexical
         heavy = any(vocabulary().concept_weight[c] >= 1.5 for c in q.concepts)
         alpha = 0.85 if heavy else 0.7
-        return {i: alpha * concept.get(i, 0.0) + (1 - alpha) * lexical.get(i, 0.0)
-                for i in concept.keys() | lexical.keys()}
+        return {
+            i: alpha * concept.get(i, 0.0) + (1 - alpha) * lexical.get(i, 0.0)
+            for i in concept.keys() | lexical.keys()
+        }
 
     def _concept_scores(self, q: _Query) -> dict[int, float]:
         vocab = vocabulary()
@@ -1017,10 +1115,10 @@ class ContactIndex:
     @staticmethod
     def _explain_places(record: _Contact, q: _Query, matched: dict[str, str]) -> None:
         for asked, _, shown in q.places:
-            best = max(record.places, default=None,
-                       key=lambda p: geo.coverage(asked, p[0]) * p[1])
-            if best is not None and (geo.coverage(asked, best[0]) >= _MISMATCH
-                                     or best[0].kind == "global"):
+            best = max(record.places, default=None, key=lambda p: geo.coverage(asked, p[0]) * p[1])
+            if best is not None and (
+                geo.coverage(asked, best[0]) >= _MISMATCH or best[0].kind == "global"
+            ):
                 _explain_add(matched, best[2], f"{shown}→{best[3]}")
 
     @staticmethod
@@ -1033,8 +1131,22 @@ class ContactIndex:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-_CUE_WORDS = frozenset({"who", "whom", "contact", "email", "phone", "call", "reach", "talk",
-                        "speak", "person", "someone", "anyone"})
+_CUE_WORDS = frozenset(
+    {
+        "who",
+        "whom",
+        "contact",
+        "email",
+        "phone",
+        "call",
+        "reach",
+        "talk",
+        "speak",
+        "person",
+        "someone",
+        "anyone",
+    }
+)
 
 
 def _explain_add(matched: dict[str, str], key: str, text: str) -> None:
@@ -1123,8 +1235,13 @@ def _unknown_full_name(query: _Query, explained: set[int]) -> bool:
     vocab = vocabulary()
     run = 0
     for i, raw in enumerate(query.raw):
-        name_like = (raw[:1].isupper() and raw[1:].islower() and not query.sentence_start[i]
-                     and i not in explained and query.tokens[i] not in vocab.concept_words)
+        name_like = (
+            raw[:1].isupper()
+            and raw[1:].islower()
+            and not query.sentence_start[i]
+            and i not in explained
+            and query.tokens[i] not in vocab.concept_words
+        )
         run = run + 1 if name_like else 0
         if run >= 2:
             return True

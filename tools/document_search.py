@@ -35,14 +35,22 @@ class RankedDocument:
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (never the file name: it must not reach the visitor)."""
         return {
-            "document_id": str(self.id), "title": self.title, "summary": self.summary,
-            "tags": self.tags, "score": round(self.score, 4),
-            "name_match": round(self.name_match, 3), "similarity": round(self.similarity, 4),
+            "document_id": str(self.id),
+            "title": self.title,
+            "summary": self.summary,
+            "tags": self.tags,
+            "score": round(self.score, 4),
+            "name_match": round(self.name_match, 3),
+            "similarity": round(self.similarity, 4),
         }
 
 
 async def rank_documents(
-    scope: ToolScope, query: str, vector: Sequence[float] | None, *, k: int = 3,
+    scope: ToolScope,
+    query: str,
+    vector: Sequence[float] | None,
+    *,
+    k: int = 3,
     hits: Sequence[Any] | None = None,
 ) -> list[RankedDocument]:
     """Rank the scope's ready documents for the request."""
@@ -56,7 +64,9 @@ async def rank_documents(
     for hit in hits:
         if hit.document_id is not None:
             sims[hit.document_id] = max(sims.get(hit.document_id, 0.0), hit.similarity or 0.0)
-    q_stems = [s for s in query_stems(query) if s not in GENERIC_DOCUMENT_WORDS] or query_stems(query)
+    q_stems = [s for s in query_stems(query) if s not in GENERIC_DOCUMENT_WORDS] or query_stems(
+        query
+    )
     ranked = []
     for doc in catalog:
         title_stems = [t for t in content_stems(doc["title"]) if t not in GENERIC_DOCUMENT_WORDS]
@@ -69,8 +79,13 @@ async def rank_documents(
         score = 0.55 * similarity + 0.45 * name + 0.15 * described
         ranked.append(
             RankedDocument(
-                id=doc["id"], title=doc["title"], summary=doc["summary"], tags=list(doc["tags"]),
-                score=score, name_match=name, similarity=similarity,
+                id=doc["id"],
+                title=doc["title"],
+                summary=doc["summary"],
+                tags=list(doc["tags"]),
+                score=score,
+                name_match=name,
+                similarity=similarity,
             )
         )
     ranked.sort(key=lambda d: (-d.score, d.title))

@@ -45,12 +45,17 @@ class Passage:
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         return {
-            "text": self.text, "title": self.title,
+            "text": self.text,
+            "title": self.title,
             "url": None if self.kind == "document" else self.url,
-            "source_id": str(self.source_id), "kind": self.kind, "score": round(self.score, 4),
-            "similarity": round(self.similarity, 4), "question": self.question,
+            "source_id": str(self.source_id),
+            "kind": self.kind,
+            "score": round(self.score, 4),
+            "similarity": round(self.similarity, 4),
+            "question": self.question,
             "document_id": str(self.document_id) if self.document_id else None,
-            "section": self.section, "page_number": self.page_number,
+            "section": self.section,
+            "page_number": self.page_number,
         }
 
 
@@ -58,7 +63,11 @@ SUPPORT_KINDS = ("qa", "text", "page", "document")
 
 
 async def retrieve(
-    scope: ToolScope, query: str, vector: Sequence[float] | None, *, k: int = 4,
+    scope: ToolScope,
+    query: str,
+    vector: Sequence[float] | None,
+    *,
+    k: int = 4,
     hits: Sequence[Any] | None = None,
 ) -> list[Passage]:
     """Return the best support passages for the query (Q/A answers whole, chunks otherwise)."""
@@ -85,8 +94,14 @@ async def retrieve(
                 score += CODE_BONUS
             key: tuple[Any, ...] = ("qa", hit.item_id)
             passage = Passage(
-                text=entry["answer"], title=question, url=None, source_id=hit.source_id,
-                kind="qa", score=score, similarity=similarity, question=question,
+                text=entry["answer"],
+                title=question,
+                url=None,
+                source_id=hit.source_id,
+                kind="qa",
+                score=score,
+                similarity=similarity,
+                question=question,
                 section=entry["category"] or "",
             )
         else:
@@ -96,9 +111,16 @@ async def retrieve(
                 score += CODE_BONUS / 2.5
             key = (hit.kind, hit.item_id, hit.id)
             passage = Passage(
-                text=hit.content, title=hit.title, url=hit.url, source_id=hit.source_id,
-                kind=hit.kind, score=score, similarity=similarity,
-                document_id=hit.document_id, section=hit.section, page_number=hit.page_number,
+                text=hit.content,
+                title=hit.title,
+                url=hit.url,
+                source_id=hit.source_id,
+                kind=hit.kind,
+                score=score,
+                similarity=similarity,
+                document_id=hit.document_id,
+                section=hit.section,
+                page_number=hit.page_number,
             )
         if key not in passages or passages[key].score < passage.score:
             passages[key] = passage

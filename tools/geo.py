@@ -44,10 +44,26 @@ _CONJUNCTIONS = frozenset({"and", "und", "et", "en", "y", "e", "or", "og", "och"
 _LIST_GAP = re.compile(r"^\s*(?:[/,&+|;-]|and|und|et|en|y|e)\s*$", re.I)
 _SENTENCE_GAP = re.compile(r"[.!?:;\n]")
 _TOKEN = re.compile(r"[^\W_]+|&")
-_TRANSLIT = str.maketrans({
-    "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
-    "ß": "ss", "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h", "ŀ": "l",
-})
+_TRANSLIT = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ß": "ss",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "ŀ": "l",
+    }
+)
 
 # Words around a language name that say it is the language that is meant.
 _LANGUAGE_BEFORE = frozenset(
@@ -77,18 +93,18 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     lang: frozenset(text.split())
     for lang, text in {
         "de": "ich und der die das ist nicht mit für fur wer wie was ein eine mein meine bei "
-              "auch sie ihr ihre den dem zu kann können konnen möchte mochte gibt es brauche "
-              "jemand jemanden sprechen",
+        "auch sie ihr ihre den dem zu kann können konnen möchte mochte gibt es brauche "
+        "jemand jemanden sprechen",
         "nl": "het een niet voor van wij jullie mijn ook zijn hoe wat wie kan ik de je naar "
-              "nodig iemand spreken wil",
+        "nodig iemand spreken wil",
         "fr": "je les est pas pour avec vous nous une qui quoi mon votre bonjour des le la "
-              "suis peux puis besoin quelqu'un parler veux un",
+        "suis peux puis besoin quelqu'un parler veux un",
         "es": "que con los las para por una quien quién como cómo hola usted ustedes el "
-              "del mi hay puedo es está esta necesito quiero hablar alguien un",
+        "del mi hay puedo es está esta necesito quiero hablar alguien un",
         "pt": "que com não nao uma quem olá ola obrigado minha meu você voce vocês voces "
-              "para posso do da os as é tem preciso quero falar alguém alguem",
+        "para posso do da os as é tem preciso quero falar alguém alguem",
         "it": "che non per sono una chi come ciao della il di posso mio mia bisogno voglio "
-              "parlare qualcuno un",
+        "parlare qualcuno un",
         "sv": "och att det jag inte med har vem hej hur är",
         "no": "og at det jeg ikke med har hvem hei hvordan er",
         "da": "og at det jeg ikke med har hvem hej hvordan er",
@@ -333,7 +349,8 @@ def _gazetteer() -> _Gazetteer:
     _load_groups(gaz, data["groups"])
     _index_groups(gaz)
     gaz.plain_names = sorted(
-        key[0] for key, aliases in gaz.aliases.items()
+        key[0]
+        for key, aliases in gaz.aliases.items()
         if len(key) == 1 and len(key[0]) >= 6 and not any(a.flags for a in aliases)
     )
     return gaz
@@ -384,8 +401,9 @@ def nearest_name(word: str) -> str | None:
     if len(folded) < 6 or not folded.isalpha():
         return None
     limit = 2 if len(folded) >= 9 else 1
-    found = process.extractOne(folded, _gazetteer().plain_names, scorer=OSA.distance,
-                               score_cutoff=limit)
+    found = process.extractOne(
+        folded, _gazetteer().plain_names, scorer=OSA.distance, score_cutoff=limit
+    )
     return str(found[0]) if found is not None and found[1] > 0 else None
 
 
@@ -449,9 +467,7 @@ def _in_code_list(toks: Sequence[_Token], i: int) -> bool:
             return bool(_LIST_GAP.match(toks[b].gap))
         return b == a + 2 and toks[a + 1].folded in _CONJUNCTIONS
 
-    return any(
-        code_like(j) and joined(min(i, j), max(i, j)) for j in (i - 2, i - 1, i + 1, i + 2)
-    )
+    return any(code_like(j) and joined(min(i, j), max(i, j)) for j in (i - 2, i - 1, i + 1, i + 2))
 
 
 def _sentence_start(toks: Sequence[_Token], i: int) -> bool:
@@ -462,8 +478,10 @@ def _cued(toks: Sequence[_Token], i: int, n: int) -> bool:
     j = i - 1
     while j >= 0 and toks[j].folded in _SKIPPABLE and not _SENTENCE_GAP.search(toks[j + 1].gap):
         j -= 1
-    if j >= 0 and toks[j].folded in _PLACE_PREPOSITIONS and not _SENTENCE_GAP.search(
-        toks[j + 1].gap
+    if (
+        j >= 0
+        and toks[j].folded in _PLACE_PREPOSITIONS
+        and not _SENTENCE_GAP.search(toks[j + 1].gap)
     ):
         return True
     k = i + n
@@ -473,8 +491,14 @@ def _cued(toks: Sequence[_Token], i: int, n: int) -> bool:
 def _mention(
     toks: Sequence[_Token], i: int, n: int, place_: Place, via: Via, cued: bool
 ) -> Mention:
-    return Mention(place_, toks[i].start, toks[i + n - 1].end,
-                   " ".join(t.text for t in toks[i : i + n]), via, cued)
+    return Mention(
+        place_,
+        toks[i].start,
+        toks[i + n - 1].end,
+        " ".join(t.text for t in toks[i : i + n]),
+        via,
+        cued,
+    )
 
 
 def _disambiguate(
@@ -672,8 +696,9 @@ def languages_in(text: str, *, lenient: bool = False) -> list[LanguageMention]:
         for code, flags in codes:
             if "?" in flags and not (lenient or explicit or toks[i].text[:1].isupper()):
                 continue
-            found.append(LanguageMention(gaz.languages[code], toks[i].start,
-                                         toks[i + n - 1].end, explicit))
+            found.append(
+                LanguageMention(gaz.languages[code], toks[i].start, toks[i + n - 1].end, explicit)
+            )
         i += n
     return found
 
@@ -725,8 +750,10 @@ def detect_language(text: str) -> str | None:
     if len(words) < 4:
         return None
     lowered = [t.text.lower() for t in _tokens(text)]
-    votes = sorted(((sum(w in fw for w in lowered), lang) for lang, fw in _FUNCTION_WORDS.items()),
-                   reverse=True)
+    votes = sorted(
+        ((sum(w in fw for w in lowered), lang) for lang, fw in _FUNCTION_WORDS.items()),
+        reverse=True,
+    )
     english = sum(w in _ENGLISH for w in words)
     if english / len(words) >= 0.25 and (english > votes[0][0] or votes[0][0] < 2):
         return "en"

@@ -34,11 +34,18 @@ class RankedPage:
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         return {
-            "id": str(self.id), "url": self.url, "title": self.title, "kind": self.kind,
-            "summary": self.summary, "description": self.description,
-            "thumbnail_url": self.thumbnail_url, "price": self.price,
-            "score": round(self.score, 4), "similarity": round(self.similarity, 4),
-            "title_match": round(self.title_match, 3), "passages": self.passages,
+            "id": str(self.id),
+            "url": self.url,
+            "title": self.title,
+            "kind": self.kind,
+            "summary": self.summary,
+            "description": self.description,
+            "thumbnail_url": self.thumbnail_url,
+            "price": self.price,
+            "score": round(self.score, 4),
+            "similarity": round(self.similarity, 4),
+            "title_match": round(self.title_match, 3),
+            "passages": self.passages,
         }
 
 
@@ -93,10 +100,17 @@ async def rank_pages(
             score += 0.06
         ranked.append(
             RankedPage(
-                id=item_id, url=row["url"], title=row["title"], kind=row["kind"],
-                summary=row["summary"], description=row["description"],
-                thumbnail_url=row["thumbnail_url"], price=row["price"], score=score,
-                similarity=sims[0], title_match=name,
+                id=item_id,
+                url=row["url"],
+                title=row["title"],
+                kind=row["kind"],
+                summary=row["summary"],
+                description=row["description"],
+                thumbnail_url=row["thumbnail_url"],
+                price=row["price"],
+                score=score,
+                similarity=sims[0],
+                title_match=name,
                 passages=[
                     {"text": h.content, "section": h.section, "similarity": h.similarity}
                     for h in sorted(page_hits, key=lambda h: -(h.similarity or 0))[:3]

@@ -31,10 +31,38 @@ QUESTION_WORDS = frozenset(
 # Spec vocabulary of any product or service, not one company's terms.
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "weight": ("weight", "weigh", "heavy", "heavi", "light", "mass", "kg", "lb", "lbs"),
-    "size": ("dimens", "size", "big", "small", "larg", "fit", "width", "height", "depth",
-             "length", "mm", "cm", "compact", "tall", "wide"),
-    "price": ("price", "cost", "expens", "cheap", "afford", "pay", "€", "$", "£", "eur",
-              "usd", "fee", "quot"),
+    "size": (
+        "dimens",
+        "size",
+        "big",
+        "small",
+        "larg",
+        "fit",
+        "width",
+        "height",
+        "depth",
+        "length",
+        "mm",
+        "cm",
+        "compact",
+        "tall",
+        "wide",
+    ),
+    "price": (
+        "price",
+        "cost",
+        "expens",
+        "cheap",
+        "afford",
+        "pay",
+        "€",
+        "$",
+        "£",
+        "eur",
+        "usd",
+        "fee",
+        "quot",
+    ),
     "warranty": ("warranti", "guarante"),
     "capacity": ("capac", "kwh", "store", "storag", "usabl"),
     "power": ("power", "output", "kw", "watt", "w"),
@@ -88,7 +116,9 @@ def _content_stems(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-_HOW_MUCH = re.compile(r"\bhow (much|expensive|pricey)\b|\bwhat (do|does|will) (it|they|that|this) (cost|run)\b")
+_HOW_MUCH = re.compile(
+    r"\bhow (much|expensive|pricey)\b|\bwhat (do|does|will) (it|they|that|this) (cost|run)\b"
+)
 
 
 def question_concepts(question: str) -> set[str]:
@@ -112,7 +142,8 @@ def _concepts_of(stem_: str) -> frozenset[str]:
     if stem_ in _CONCEPT_OF:
         return frozenset((_CONCEPT_OF[stem_],))
     return frozenset(
-        concept for word, concept in _CONCEPT_OF.items()
+        concept
+        for word, concept in _CONCEPT_OF.items()
         if len(word) >= 4 and (stem_.startswith(word) or word.startswith(stem_) and len(stem_) >= 4)
     )
 

@@ -60,7 +60,19 @@ class Tracing:
 
 
 __all__ = [
-    "TRACE_ANNOTATIONS", "LangSmithExport", "Limits", "RunRecord", "Trace", "TraceScope",
-    "TraceWriter", "TracedEmbeddings", "TracedSpace", "Tracing", "TurnTracer", "build_writer",
-    "limits_from", "span", "traced",
+    "TRACE_ANNOTATIONS",
+    "LangSmithExport",
+    "Limits",
+    "RunRecord",
+    "Trace",
+    "TraceScope",
+    "TraceWriter",
+    "TracedEmbeddings",
+    "TracedSpace",
+    "Tracing",
+    "TurnTracer",
+    "build_writer",
+    "limits_from",
+    "span",
+    "traced",
 ]

@@ -38,8 +38,9 @@ class TracedEmbeddings:
         """Embed several texts (an embedding run when traced)."""
         if not tracing_active():
             return await self._inner.aembed_documents(texts)  # type: ignore[no-any-return]
-        async with span("embed_documents", "embedding", {"input": list(texts)},
-                        metadata=self._meta) as s:
+        async with span(
+            "embed_documents", "embedding", {"input": list(texts)}, metadata=self._meta
+        ) as s:
             vectors = await self._inner.aembed_documents(texts)
             s.outputs = {"vectors": len(vectors), "dimensions": len(vectors[0]) if vectors else 0}
         return vectors  # type: ignore[no-any-return]

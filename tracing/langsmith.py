@@ -24,8 +24,10 @@ class LangSmithExport:
         self._api_key = key.get_secret_value() if key else None
         self._client: Any = None
         if settings.langsmith_tracing and not self.enabled:
-            log.warning("LANGSMITH_TRACING is set but LANGSMITH_API_KEY is not: "
-                        "runs are not sent to LangSmith")
+            log.warning(
+                "LANGSMITH_TRACING is set but LANGSMITH_API_KEY is not: "
+                "runs are not sent to LangSmith"
+            )
 
     def tracer(self) -> Any | None:
         """Return a LangChainTracer for one turn, or None when LangSmith is off."""

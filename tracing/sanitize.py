@@ -69,13 +69,16 @@ class Sanitizer:
     ) -> None:
         self.limits = limits
         self.allow_pii = allow_pii
-        values = sorted({v.strip() for v in lead_values if len(v.strip()) >= 3},
-                        key=len, reverse=True)
+        values = sorted(
+            {v.strip() for v in lead_values if len(v.strip()) >= 3}, key=len, reverse=True
+        )
         self._lead_cues = tuple({v.lower() for v in values})
         self._lead = (
-            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in values) + r")(?!\w)",
-                       re.IGNORECASE)
-            if values and not allow_pii else None
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(v) for v in values) + r")(?!\w)", re.IGNORECASE
+            )
+            if values and not allow_pii
+            else None
         )
 
     def text(self, value: str, *, limit: int | None = None) -> str:
@@ -150,8 +153,17 @@ class Sanitizer:
 
 def _has_secret_cue(low: str) -> bool:
     """Cheap substring test before the secret regex (most strings contain no cue)."""
-    return ("sk-" in low or "sp_" in low or "api" in low or "token" in low or "secret" in low
-            or "bearer" in low or "pass" in low or "pwd" in low or "lsv2_" in low)
+    return (
+        "sk-" in low
+        or "sp_" in low
+        or "api" in low
+        or "token" in low
+        or "secret" in low
+        or "bearer" in low
+        or "pass" in low
+        or "pwd" in low
+        or "lsv2_" in low
+    )
 
 
 _SECRET_KEYS: dict[str, bool] = {}

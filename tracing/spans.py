@@ -94,7 +94,10 @@ async def span(
 
 
 async def _open(
-    config: Any, name: str, run_type: str, inputs: dict[str, Any],
+    config: Any,
+    name: str,
+    run_type: str,
+    inputs: dict[str, Any],
     metadata: dict[str, Any] | None,
 ) -> Any:
     """Start the child run through the current callback manager; None when untraced."""
@@ -151,33 +154,44 @@ def hit_documents(hits: Sequence[Any]) -> list[Any]:
     docs: list[Any] = []
     for rank, hit in enumerate(hits[:TOP_HITS], 1):
         content = getattr(hit, "content", "") or ""
-        docs.append({
-            "page_content": content[:SNIPPET_CHARS] + ("…" if len(content) > SNIPPET_CHARS else ""),
-            "metadata": {
-                "rank": rank,
-                "title": getattr(hit, "title", None),
-                "kind": getattr(hit, "kind", None),
-                "url": getattr(hit, "url", None),
-                "section": getattr(hit, "section", None),
-                "source_id": getattr(hit, "source_id", None),
-                "item_id": getattr(hit, "item_id", None),
-                "score": getattr(hit, "score", None),
-                "similarity": getattr(hit, "similarity", None),
-                "keyword_rank": getattr(hit, "keyword_rank", None),
-            },
-        })
+        docs.append(
+            {
+                "page_content": content[:SNIPPET_CHARS]
+                + ("…" if len(content) > SNIPPET_CHARS else ""),
+                "metadata": {
+                    "rank": rank,
+                    "title": getattr(hit, "title", None),
+                    "kind": getattr(hit, "kind", None),
+                    "url": getattr(hit, "url", None),
+                    "section": getattr(hit, "section", None),
+                    "source_id": getattr(hit, "source_id", None),
+                    "item_id": getattr(hit, "item_id", None),
+                    "score": getattr(hit, "score", None),
+                    "similarity": getattr(hit, "similarity", None),
+                    "keyword_rank": getattr(hit, "keyword_rank", None),
+                },
+            }
+        )
     if len(hits) > TOP_HITS:
         docs.append(f"…[{len(hits) - TOP_HITS} more hits]")
     return docs
 
 
 def search_inputs(
-    scope: Any, query: str, vector: Any = None, *, kinds: Sequence[str] | None = None,
-    k: int = 12, candidates: int | None = None,
+    scope: Any,
+    query: str,
+    vector: Any = None,
+    *,
+    kinds: Sequence[str] | None = None,
+    k: int = 12,
+    candidates: int | None = None,
 ) -> dict[str, Any]:
     """Describe a hybrid search call (tools.base.search) as retriever inputs."""
     return {
-        "query": query, "k": k, "kinds": list(kinds) if kinds else None,
-        "candidates": candidates, "sources": len(getattr(scope, "source_ids", ()) or ()),
+        "query": query,
+        "k": k,
+        "kinds": list(kinds) if kinds else None,
+        "candidates": candidates,
+        "sources": len(getattr(scope, "source_ids", ()) or ()),
         "query_embedded": vector is not None,
     }

@@ -124,17 +124,28 @@ class TurnTracer(AsyncBaseTracer):
             trace_id, dotted = known[0], known[1] + "." + segment
         self._orders[run_id] = (trace_id, dotted)
         record = RunRecord(
-            id=run_id, trace_id=trace_id, parent_run_id=parent, dotted_order=dotted,
-            name=name, run_type=run_type if run_type in RUN_TYPES else "chain",
-            start_time=now, inputs=self._fields(inputs), tags=list(tags or ()),
-            metadata=dict(metadata or {}), extra=extra or {},
+            id=run_id,
+            trace_id=trace_id,
+            parent_run_id=parent,
+            dotted_order=dotted,
+            name=name,
+            run_type=run_type if run_type in RUN_TYPES else "chain",
+            start_time=now,
+            inputs=self._fields(inputs),
+            tags=list(tags or ()),
+            metadata=dict(metadata or {}),
+            extra=extra or {},
             events=[{"name": "start", "time": now}],
         )
         self._open[run_id] = record
         self._runs.setdefault(trace_id, []).append(record)
 
     async def _end(
-        self, run_id: uuid.UUID, outputs: Any, *, error: BaseException | None = None,
+        self,
+        run_id: uuid.UUID,
+        outputs: Any,
+        *,
+        error: BaseException | None = None,
         inputs: Any = None,
     ) -> RunRecord | None:
         record = self._open.pop(run_id, None)
@@ -170,8 +181,10 @@ class TurnTracer(AsyncBaseTracer):
     async def _finish(self, root: RunRecord) -> None:
         """Hand the root's whole trace to the sink."""
         runs = self._runs.pop(root.trace_id, [])
-        extra_meta = {**self.metadata, **{k: v for k, v in self.found.items()
-                                          if k not in ("intent", "tool")}}
+        extra_meta = {
+            **self.metadata,
+            **{k: v for k, v in self.found.items() if k not in ("intent", "tool")},
+        }
         for run in runs:
             if run.status == "pending":
                 run.status = "error"
@@ -196,16 +209,30 @@ class TurnTracer(AsyncBaseTracer):
     # ------------------------------------------------------------------ chains
 
     async def on_chain_start(  # type: ignore[override]
-        self, serialized: dict[str, Any] | None, inputs: Any, *, run_id: uuid.UUID,
-        tags: list[str] | None = None, parent_run_id: uuid.UUID | None = None,
-        metadata: dict[str, Any] | None = None, run_type: str | None = None,
-        name: str | None = None, **kwargs: Any,
+        self,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: uuid.UUID,
+        tags: list[str] | None = None,
+        parent_run_id: uuid.UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_type: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         """Start a chain run (the turn, a graph node, a router, a span)."""
         try:
             payload = inputs if isinstance(inputs, dict) else {"input": inputs}
-            self._start(run_id, parent_run_id, name or _name(serialized, "chain"),
-                        run_type or "chain", payload, tags, metadata)
+            self._start(
+                run_id,
+                parent_run_id,
+                name or _name(serialized, "chain"),
+                run_type or "chain",
+                payload,
+                tags,
+                metadata,
+            )
         except Exception as exc:  # noqa: BLE001
             self._guard("on_chain_start", exc)
 
@@ -214,8 +241,9 @@ class TurnTracer(AsyncBaseTracer):
     ) -> None:
         """End a chain run."""
         try:
-            await self._end(run_id, outputs if isinstance(outputs, dict) else {"output": outputs},
-                            inputs=inputs)
+            await self._end(
+                run_id, outputs if isinstance(outputs, dict) else {"output": outputs}, inputs=inputs
+            )
         except Exception as exc:  # noqa: BLE001
             self._guard("on_chain_end", exc)
 
@@ -231,16 +259,29 @@ class TurnTracer(AsyncBaseTracer):
     # ------------------------------------------------------------------ tools
 
     async def on_tool_start(  # type: ignore[override]
-        self, serialized: dict[str, Any] | None, input_str: str, *, run_id: uuid.UUID,
-        parent_run_id: uuid.UUID | None = None, tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None, name: str | None = None,
-        inputs: dict[str, Any] | None = None, **kwargs: Any,
+        self,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: uuid.UUID,
+        parent_run_id: uuid.UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        name: str | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         """Start a tool run."""
         try:
-            self._start(run_id, parent_run_id, name or _name(serialized, "tool"), "tool",
-                        inputs if isinstance(inputs, dict) else {"input": input_str}, tags,
-                        metadata)
+            self._start(
+                run_id,
+                parent_run_id,
+                name or _name(serialized, "tool"),
+                "tool",
+                inputs if isinstance(inputs, dict) else {"input": input_str},
+                tags,
+                metadata,
+            )
         except Exception as exc:  # noqa: BLE001
             self._guard("on_tool_start", exc)
 
@@ -263,16 +304,29 @@ class TurnTracer(AsyncBaseTracer):
     # ------------------------------------------------------------------ retrievers
 
     async def on_retriever_start(  # type: ignore[override]
-        self, serialized: dict[str, Any] | None, query: str, *, run_id: uuid.UUID,
-        parent_run_id: uuid.UUID | None = None, tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None, name: str | None = None,
-        inputs: dict[str, Any] | None = None, **kwargs: Any,
+        self,
+        serialized: dict[str, Any] | None,
+        query: str,
+        *,
+        run_id: uuid.UUID,
+        parent_run_id: uuid.UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        name: str | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         """Start a retriever run (spans pass their full inputs, else just the query)."""
         try:
-            self._start(run_id, parent_run_id, name or _name(serialized, "Retriever"),
-                        "retriever", inputs if isinstance(inputs, dict) else {"query": query},
-                        tags, metadata)
+            self._start(
+                run_id,
+                parent_run_id,
+                name or _name(serialized, "Retriever"),
+                "retriever",
+                inputs if isinstance(inputs, dict) else {"query": query},
+                tags,
+                metadata,
+            )
         except Exception as exc:  # noqa: BLE001
             self._guard("on_retriever_start", exc)
 
@@ -297,28 +351,57 @@ class TurnTracer(AsyncBaseTracer):
     # ------------------------------------------------------------------ models
 
     async def on_chat_model_start(  # type: ignore[override]
-        self, serialized: dict[str, Any] | None, messages: list[list[Any]], *,
-        run_id: uuid.UUID, parent_run_id: uuid.UUID | None = None,
-        tags: list[str] | None = None, metadata: dict[str, Any] | None = None,
-        name: str | None = None, **kwargs: Any,
+        self,
+        serialized: dict[str, Any] | None,
+        messages: list[list[Any]],
+        *,
+        run_id: uuid.UUID,
+        parent_run_id: uuid.UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         """Start a chat model run (run_type llm, like LangSmith)."""
         try:
             inputs = {"messages": [[_message(m) for m in batch] for batch in messages]}
-            self._start(run_id, parent_run_id, name or _name(serialized, "llm"), "llm", inputs,
-                        tags, metadata, _llm_extra(kwargs))
+            self._start(
+                run_id,
+                parent_run_id,
+                name or _name(serialized, "llm"),
+                "llm",
+                inputs,
+                tags,
+                metadata,
+                _llm_extra(kwargs),
+            )
         except Exception as exc:  # noqa: BLE001
             self._guard("on_chat_model_start", exc)
 
     async def on_llm_start(  # type: ignore[override]
-        self, serialized: dict[str, Any] | None, prompts: list[str], *, run_id: uuid.UUID,
-        parent_run_id: uuid.UUID | None = None, tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None, name: str | None = None, **kwargs: Any,
+        self,
+        serialized: dict[str, Any] | None,
+        prompts: list[str],
+        *,
+        run_id: uuid.UUID,
+        parent_run_id: uuid.UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         """Start a completion model run."""
         try:
-            self._start(run_id, parent_run_id, name or _name(serialized, "llm"), "llm",
-                        {"prompts": prompts}, tags, metadata, _llm_extra(kwargs))
+            self._start(
+                run_id,
+                parent_run_id,
+                name or _name(serialized, "llm"),
+                "llm",
+                {"prompts": prompts},
+                tags,
+                metadata,
+                _llm_extra(kwargs),
+            )
         except Exception as exc:  # noqa: BLE001
             self._guard("on_llm_start", exc)
 
@@ -381,8 +464,17 @@ class TurnTracer(AsyncBaseTracer):
 def _order_stamp(when: datetime) -> str:
     """Return LangSmith's dotted-order time stamp, %Y%m%dT%H%M%S%fZ (faster than strftime)."""
     iso = when.isoformat(timespec="microseconds")  # 2026-01-31T12:34:56.123456+00:00
-    return (iso[0:4] + iso[5:7] + iso[8:10] + "T" + iso[11:13] + iso[14:16] + iso[17:19]
-            + iso[20:26] + "Z")
+    return (
+        iso[0:4]
+        + iso[5:7]
+        + iso[8:10]
+        + "T"
+        + iso[11:13]
+        + iso[14:16]
+        + iso[17:19]
+        + iso[20:26]
+        + "Z"
+    )
 
 
 def _name(serialized: Mapping[str, Any] | None, default: str) -> str:
@@ -445,8 +537,12 @@ def _usage(record: RunRecord, response: Any) -> None:
     meta = record.metadata
     params = record.extra.get("invocation_params") or {}
     llm_output = getattr(response, "llm_output", None) or {}
-    record.model = (meta.get("ls_model_name") or llm_output.get("model_name")
-                    or params.get("model_name") or params.get("model"))
+    record.model = (
+        meta.get("ls_model_name")
+        or llm_output.get("model_name")
+        or params.get("model_name")
+        or params.get("model")
+    )
     record.provider = meta.get("ls_provider") or params.get("_type")
     prompt = completion = total = None
     for batch in getattr(response, "generations", None) or []:

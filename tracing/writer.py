@@ -235,20 +235,38 @@ class TraceWriter:
         rows = []
         for record, (inputs, outputs) in zip(trace.runs, decoded, strict=True):
             extra = {"metadata": record.metadata, **record.extra}
-            rows.append((
-                record.id, record.trace_id, record.parent_run_id, record.dotted_order,
-                scope.workspace_id, scope.chatbot_id, scope.thread_id, scope.turn_id, scope.mode,
-                record.name, record.run_type, record.status,
-                sanitizer.text(record.error, limit=self.limits.max_field_chars * 4)
-                if record.error else None,
-                record.start_time, record.end_time, record.first_token_time,
-                self._json(sanitizer, inputs), self._json(sanitizer, outputs),
-                self._json(sanitizer, _decode(encode(record.events))) or "[]",
-                record.tags,
-                self._json(sanitizer, _decode(encode(extra))) or "{}",
-                record.model, record.provider, *totals.get(record.id, (None, None, None)),
-                record.intent, record.tool,
-            ))
+            rows.append(
+                (
+                    record.id,
+                    record.trace_id,
+                    record.parent_run_id,
+                    record.dotted_order,
+                    scope.workspace_id,
+                    scope.chatbot_id,
+                    scope.thread_id,
+                    scope.turn_id,
+                    scope.mode,
+                    record.name,
+                    record.run_type,
+                    record.status,
+                    sanitizer.text(record.error, limit=self.limits.max_field_chars * 4)
+                    if record.error
+                    else None,
+                    record.start_time,
+                    record.end_time,
+                    record.first_token_time,
+                    self._json(sanitizer, inputs),
+                    self._json(sanitizer, outputs),
+                    self._json(sanitizer, _decode(encode(record.events))) or "[]",
+                    record.tags,
+                    self._json(sanitizer, _decode(encode(extra))) or "{}",
+                    record.model,
+                    record.provider,
+                    *totals.get(record.id, (None, None, None)),
+                    record.intent,
+                    record.tool,
+                )
+            )
             await asyncio.sleep(0)
         return rows
 
@@ -271,7 +289,9 @@ SHARED_MIN_BYTES = 200
 
 
 def _fields(
-    run_id: uuid.UUID, field: str, fields: dict[str, bytes] | None,
+    run_id: uuid.UUID,
+    field: str,
+    fields: dict[str, bytes] | None,
     seen: dict[bytes, dict[str, Any]],
 ) -> dict[str, Any] | None:
     """Decode a payload's values; a large value seen earlier in the trace becomes a reference."""

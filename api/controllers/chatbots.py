@@ -6,9 +6,8 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from litestar.params import JSONBody
 
 from api.deps import ConnDep, RuntimeDep, WorkspaceId
 from api.schemas import BucketsOut, BuildOut, ChatbotOut, Page
@@ -32,7 +31,10 @@ class ChatbotController(Controller):
 
     @post("/")
     async def create(
-        self, data: JSONBody[service.ChatbotCreate], conn: ConnDep, workspace_id: WorkspaceId,
+        self,
+        data: JSONBody[service.ChatbotCreate],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
         runtime: RuntimeDep,
     ) -> ChatbotOut:
         """Create a chatbot (draft unless `status` says otherwise)."""
@@ -41,7 +43,11 @@ class ChatbotController(Controller):
 
     @get("/")
     async def list(
-        self, conn: ConnDep, workspace_id: WorkspaceId, runtime: RuntimeDep, limit: Limit = 20,
+        self,
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
+        limit: Limit = 20,
         offset: Offset = 0,
     ) -> Page[ChatbotOut]:
         """List the workspace's chatbots, newest first."""
@@ -51,7 +57,11 @@ class ChatbotController(Controller):
 
     @get("/{chatbot_id:uuid}")
     async def read(
-        self, chatbot_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId, runtime: RuntimeDep
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
     ) -> ChatbotOut:
         """Return one chatbot."""
         bot = await service.get_chatbot(conn, workspace_id, chatbot_id)
@@ -59,8 +69,12 @@ class ChatbotController(Controller):
 
     @patch("/{chatbot_id:uuid}")
     async def update(
-        self, chatbot_id: FromPath[uuid.UUID], data: JSONBody[service.ChatbotPatch], conn: ConnDep,
-        workspace_id: WorkspaceId, runtime: RuntimeDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        data: JSONBody[service.ChatbotPatch],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
     ) -> ChatbotOut:
         """Change the fields given; the others keep their values."""
         bot = await service.update_chatbot(conn, workspace_id, chatbot_id, data)
@@ -68,7 +82,11 @@ class ChatbotController(Controller):
 
     @delete("/{chatbot_id:uuid}", status_code=HTTP_204_NO_CONTENT)
     async def remove(
-        self, chatbot_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId, runtime: RuntimeDep
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
     ) -> None:
         """Delete the chatbot, its links and its icon (sources stay in the workspace)."""
         bot = await service.get_chatbot(conn, workspace_id, chatbot_id)
@@ -79,8 +97,12 @@ class ChatbotController(Controller):
 
     @put("/{chatbot_id:uuid}/icon")
     async def upload_icon(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
-        workspace_id: WorkspaceId, runtime: RuntimeDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
     ) -> ChatbotOut:
         """Set the chatbot's icon: multipart field `file`, PNG/JPEG/WebP up to 1 MB."""
         bot = await service.get_chatbot(conn, workspace_id, chatbot_id)
@@ -102,7 +124,10 @@ class ChatbotController(Controller):
 
     @put("/{chatbot_id:uuid}/buckets")
     async def write_buckets(
-        self, chatbot_id: FromPath[uuid.UUID], data: JSONBody[dict[str, Any]], conn: ConnDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        data: JSONBody[dict[str, Any]],
+        conn: ConnDep,
         workspace_id: WorkspaceId,
     ) -> BucketsOut:
         """Replace all four buckets; a bucket left out is emptied. All or nothing."""
@@ -114,7 +139,10 @@ class ChatbotController(Controller):
 
     @post("/{chatbot_id:uuid}/build", status_code=200)
     async def build(
-        self, chatbot_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
         runtime: RuntimeDep,
     ) -> BuildOut:
         """Check the linked sources and record the knowledge-base version.

@@ -41,8 +41,11 @@ def _lead_dict(lead: Any) -> dict[str, Any]:
         "created_at": lead.created_at.isoformat(),
         "updated_at": lead.updated_at.isoformat(),
         "documents": [
-            {"document_id": str(d.document_id), "title": d.title,
-             "released_at": d.released_at.isoformat()}
+            {
+                "document_id": str(d.document_id),
+                "title": d.title,
+                "released_at": d.released_at.isoformat(),
+            }
             for d in lead.documents
         ],
     }
@@ -56,8 +59,12 @@ class PreviewController(Controller):
 
     @post("/turns", status_code=200)
     async def turn(
-        self, chatbot_id: FromPath[uuid.UUID], data: JSONBody[TurnIn],
-        request: Request[Any, Any, Any], workspace_id: WorkspaceId, runtime: RuntimeDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        data: JSONBody[TurnIn],
+        request: Request[Any, Any, Any],
+        workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
     ) -> Response[Any]:
         """Run a preview turn (draft config, marked preview): SSE or JSON like the widget."""
         async with runtime.db.connection() as conn:
@@ -80,19 +87,34 @@ class ConversationController(Controller):
 
     @get("/chatbots/{chatbot_id:uuid}/conversations")
     async def list(
-        self, chatbot_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId,
-        limit: Limit = 20, offset: Offset = 0, mode: ModeFilter = None, since: Since = None,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        limit: Limit = 20,
+        offset: Offset = 0,
+        mode: ModeFilter = None,
+        since: Since = None,
         until: Until = None,
     ) -> Page[dict[str, Any]]:
         """List conversations, most recently active first (filter by mode and date)."""
         await chatbot_service.get_chatbot(conn, workspace_id, chatbot_id)
         rows, total = await conversations.list_conversations(
-            conn, workspace_id, chatbot_id, limit=limit, offset=offset, mode=mode, since=since,
+            conn,
+            workspace_id,
+            chatbot_id,
+            limit=limit,
+            offset=offset,
+            mode=mode,
+            since=since,
             until=until,
         )
         items = [
-            {**r, "created_at": r["created_at"].isoformat(),
-             "last_activity_at": r["last_activity_at"].isoformat()}
+            {
+                **r,
+                "created_at": r["created_at"].isoformat(),
+                "last_activity_at": r["last_activity_at"].isoformat(),
+            }
             for r in rows
         ]
         return Page[dict[str, Any]](items=items, total=total, limit=limit, offset=offset)
@@ -122,8 +144,13 @@ class LeadController(Controller):
 
     @get("/")
     async def list(
-        self, chatbot_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId,
-        limit: Limit = 50, offset: Offset = 0, mode: ModeFilter = None,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        mode: ModeFilter = None,
     ) -> Page[dict[str, Any]]:
         """List leads, newest first."""
         await chatbot_service.get_chatbot(conn, workspace_id, chatbot_id)
@@ -136,7 +163,10 @@ class LeadController(Controller):
 
     @get("/export.csv", media_type="text/csv")
     async def export(
-        self, chatbot_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
         mode: ModeFilter = None,
     ) -> Response[str]:
         """Export every lead as CSV (one row per lead, documents joined)."""
@@ -151,19 +181,30 @@ class LeadController(Controller):
             offset += len(page)
             if not page or offset >= total:
                 break
-        extra = sorted({k for lead in rows for k in (lead.fields or {})} - {"name", "email", "phone"})
+        extra = sorted(
+            {k for lead in rows for k in (lead.fields or {})} - {"name", "email", "phone"}
+        )
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["created_at", "name", "email", "phone", *extra, "mode", "thread_id",
-                         "documents"])
+        writer.writerow(
+            ["created_at", "name", "email", "phone", *extra, "mode", "thread_id", "documents"]
+        )
         for lead in rows:
-            writer.writerow([
-                lead.created_at.isoformat(), lead.name or "", lead.email or "", lead.phone or "",
-                *((lead.fields or {}).get(k, "") for k in extra), lead.mode, lead.thread_id or "",
-                "; ".join(d.title for d in lead.documents),
-            ])
+            writer.writerow(
+                [
+                    lead.created_at.isoformat(),
+                    lead.name or "",
+                    lead.email or "",
+                    lead.phone or "",
+                    *((lead.fields or {}).get(k, "") for k in extra),
+                    lead.mode,
+                    lead.thread_id or "",
+                    "; ".join(d.title for d in lead.documents),
+                ]
+            )
         filename = f"leads-{bot.name.lower().replace(' ', '-')[:40]}.csv"
         return Response(
-            out.getvalue(), media_type="text/csv; charset=utf-8",
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

@@ -50,8 +50,11 @@ def widget_script(path: Path = WIDGET_FILE) -> _Script:
 
 
 @get(
-    "/widget.js", tags=["public"], summary="The embeddable chat widget",
-    media_type="application/javascript", include_in_schema=True,
+    "/widget.js",
+    tags=["public"],
+    summary="The embeddable chat widget",
+    media_type="application/javascript",
+    include_in_schema=True,
 )
 async def widget_js(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Serve the widget: `<script src="…/widget.js" data-bot="PUBLIC_KEY" async></script>`."""
@@ -74,11 +77,13 @@ async def demo_page(
     except NotFound:
         return Response(
             error_page(
-                404, "No published chatbot here",
+                404,
+                "No published chatbot here",
                 "This demo page shows a published chatbot. Check the key, or publish the "
                 "chatbot in the builder first.",
             ),
-            status_code=404, media_type=MediaType.HTML,
+            status_code=404,
+            media_type=MediaType.HTML,
         )
     base = runtime.base_url
     here = widget_service.normalized_origin(f"{request.url.scheme}://{request.url.netloc}")

@@ -32,7 +32,10 @@ class SourceController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create(
-        self, data: JSONBody[service.SourceCreate], conn: ConnDep, workspace_id: WorkspaceId,
+        self,
+        data: JSONBody[service.SourceCreate],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
         runtime: RuntimeDep,
     ) -> SourceOut:
         """Create a website, sheet (Google Sheets) or custom text source."""
@@ -42,7 +45,10 @@ class SourceController(Controller):
 
     @post("/upload", status_code=HTTP_201_CREATED)
     async def upload(
-        self, request: Request[Any, Any, Any], conn: ConnDep, workspace_id: WorkspaceId,
+        self,
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
         runtime: RuntimeDep,
     ) -> SourceOut:
         """Create a document or sheet source from files.
@@ -77,7 +83,11 @@ class SourceController(Controller):
 
     @get("/")
     async def list(
-        self, conn: ConnDep, workspace_id: WorkspaceId, limit: Limit = 20, offset: Offset = 0,
+        self,
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        limit: Limit = 20,
+        offset: Offset = 0,
         type: TypeFilter = None,
     ) -> Page[SourceOut]:
         """List the workspace's sources, newest first."""
@@ -88,13 +98,19 @@ class SourceController(Controller):
         return Page[SourceOut](items=items, total=total, limit=limit, offset=offset)
 
     @get("/{source_id:uuid}")
-    async def read(self, source_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId) -> SourceOut:
+    async def read(
+        self, source_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId
+    ) -> SourceOut:
         """Return one source with its status and counts."""
         return SourceOut.of(await service.get_source(conn, workspace_id, source_id))
 
     @delete("/{source_id:uuid}", status_code=HTTP_204_NO_CONTENT)
     async def remove(
-        self, source_id: FromPath[uuid.UUID], conn: ConnDep, workspace_id: WorkspaceId, runtime: RuntimeDep
+        self,
+        source_id: FromPath[uuid.UUID],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        runtime: RuntimeDep,
     ) -> None:
         """Delete the source, unlink it from every bucket and drop its indexed content."""
         await service.delete_source(conn, runtime.files, workspace_id, source_id)

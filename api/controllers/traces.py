@@ -44,14 +44,28 @@ class TraceController(Controller):
 
     @get("/")
     async def list(
-        self, conn: ConnDep, workspace_id: WorkspaceId, chatbot_id: ChatbotFilter = None,
-        thread_id: ThreadFilter = None, mode: ModeFilter = None, status: StatusFilter = None,
-        since: Since = None, limit: Limit = 50, offset: Offset = 0,
+        self,
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
+        chatbot_id: ChatbotFilter = None,
+        thread_id: ThreadFilter = None,
+        mode: ModeFilter = None,
+        status: StatusFilter = None,
+        since: Since = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> Page[dict[str, Any]]:
         """List root runs (one per turn), newest first, with latency, tokens and feedback."""
         items, total = await trace_service.list_traces(
-            conn, workspace_id, chatbot_id=chatbot_id, thread_id=thread_id, mode=mode,
-            status=status, since=since, limit=limit, offset=offset,
+            conn,
+            workspace_id,
+            chatbot_id=chatbot_id,
+            thread_id=thread_id,
+            mode=mode,
+            status=status,
+            since=since,
+            limit=limit,
+            offset=offset,
         )
         return Page[dict[str, Any]](items=items, total=total, limit=limit, offset=offset)
 
@@ -62,13 +76,18 @@ class TraceController(Controller):
 
     @put("/settings")
     async def update_settings(
-        self, data: JSONBody[TracePolicy], conn: ConnDep, workspace_id: WorkspaceId,
+        self,
+        data: JSONBody[TracePolicy],
+        conn: ConnDep,
+        workspace_id: WorkspaceId,
         runtime: RuntimeDep,
     ) -> TracePolicy:
         """Opt in (or out) of keeping lead personal data in new traces."""
-        return TracePolicy(**await trace_service.set_trace_policy(
-            conn, runtime, workspace_id, trace_pii=data.trace_pii
-        ))
+        return TracePolicy(
+            **await trace_service.set_trace_policy(
+                conn, runtime, workspace_id, trace_pii=data.trace_pii
+            )
+        )
 
     @get("/{trace_id:uuid}")
     async def trace(
@@ -79,7 +98,10 @@ class TraceController(Controller):
 
     @get("/{trace_id:uuid}/runs/{run_id:uuid}")
     async def trace_run(
-        self, trace_id: FromPath[uuid.UUID], run_id: FromPath[uuid.UUID], conn: ConnDep,
+        self,
+        trace_id: FromPath[uuid.UUID],
+        run_id: FromPath[uuid.UUID],
+        conn: ConnDep,
         workspace_id: WorkspaceId,
     ) -> dict[str, Any]:
         """Return one run with its full inputs, outputs, events and metadata."""

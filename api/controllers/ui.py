@@ -64,7 +64,10 @@ BUCKET_INFO: dict[str, tuple[str, str]] = {
     "doc_referral": ("Document referral", "Offer documents, released after lead capture."),
 }
 TYPE_LABELS = {
-    "website": "Website", "sheet": "Sheet", "custom": "Custom text", "document": "Documents",
+    "website": "Website",
+    "sheet": "Sheet",
+    "custom": "Custom text",
+    "document": "Documents",
 }
 LIVE_JOB = ("queued", "running")
 PAGE_SIZE = 25
@@ -123,7 +126,8 @@ async def read_form(request: Request[Any, Any, Any]) -> Form:
         if isinstance(value, UploadFile):
             if value.filename:
                 upload = Upload(
-                    filename=value.filename, content_type=value.content_type or "",
+                    filename=value.filename,
+                    content_type=value.content_type or "",
                     data=await value.read(),
                 )
                 form.files.setdefault(key, []).append(upload)
@@ -162,8 +166,13 @@ def safe_next(value: str | None) -> str:
 
 
 async def render(
-    request: Request[Any, Any, Any], conn: Conn, workspace_id: uuid.UUID | None, name: str,
-    *, status_code: int = 200, **context: Any,
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    workspace_id: uuid.UUID | None,
+    name: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
 ) -> Template:
     """Render a builder page with the layout's context (workspace, CSRF token, messages)."""
     workspace = await workspaces.get_workspace(conn, workspace_id) if workspace_id else None
@@ -187,8 +196,15 @@ async def render(
 def _error_page(request: Request[Any, Any, Any], status: int, title: str, text: str) -> Template:
     return Template(
         template_name="ui/error.html",
-        context={"workspace": None, "csrf": "", "flashes": [], "path": request.url.path,
-                 "title": title, "text": text, "status": status},
+        context={
+            "workspace": None,
+            "csrf": "",
+            "flashes": [],
+            "path": request.url.path,
+            "title": title,
+            "text": text,
+            "status": status,
+        },
         status_code=status,
         headers=PAGE_HEADERS,
     )
@@ -200,7 +216,9 @@ def _sign_in_handler(request: Request[Any, Any, Any], exc: SignInRequired) -> Re
 
 def _csrf_handler(request: Request[Any, Any, Any], exc: CsrfFailed) -> Response[Any]:
     return _error_page(
-        request, 403, "This form has expired",
+        request,
+        403,
+        "This form has expired",
         "For your security the form could not be accepted. Go back, reload the page and try again.",
     )
 
@@ -221,16 +239,22 @@ def lead_rows(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for name, known in KNOWN_LEAD_FIELDS.items():
         f = current.get(name)
-        rows.append({
-            "name": name, "known": True, "on": f is not None,
-            "label": f["label"] if f else known.label,
-            "required": f["required"] if f else known.required, "type": known.type,
-        })
+        rows.append(
+            {
+                "name": name,
+                "known": True,
+                "on": f is not None,
+                "label": f["label"] if f else known.label,
+                "required": f["required"] if f else known.required,
+                "type": known.type,
+            }
+        )
     for f in fields:
         if f["name"] not in KNOWN_LEAD_FIELDS:
             rows.append({**f, "known": False, "on": True})
-    rows.append({"name": "", "known": False, "on": False, "label": "", "required": False,
-                 "type": "text"})
+    rows.append(
+        {"name": "", "known": False, "on": False, "label": "", "required": False, "type": "text"}
+    )
     return rows
 
 
@@ -239,20 +263,28 @@ def bot_values(bot: Chatbot | None) -> dict[str, Any]:
     if bot is None:
         defaults = chatbot_service.ChatbotCreate.model_validate({"name": "New chatbot"})
         return {
-            "name": "", "greeting": defaults.greeting, "suggested_questions": "",
-            "primary_color": defaults.ui.primary_color, "position": defaults.ui.position,
-            "launcher_text": defaults.ui.launcher_text, "allowed_origins": "", "status": "draft",
+            "name": "",
+            "greeting": defaults.greeting,
+            "suggested_questions": "",
+            "primary_color": defaults.ui.primary_color,
+            "position": defaults.ui.position,
+            "launcher_text": defaults.ui.launcher_text,
+            "allowed_origins": "",
+            "status": "draft",
             "lead_rows": lead_rows([f.model_dump() for f in defaults.lead_fields]),  # type: ignore[union-attr]
-            "lead_sheet_spreadsheet": "", "lead_sheet_worksheet": "",
+            "lead_sheet_spreadsheet": "",
+            "lead_sheet_worksheet": "",
         }
     sheet = (bot.settings or {}).get("lead_sheet") or {}
     return {
-        "name": bot.name, "greeting": bot.greeting,
+        "name": bot.name,
+        "greeting": bot.greeting,
         "suggested_questions": "\n".join(bot.suggested_questions),
         "primary_color": bot.ui.get("primary_color", "#2563eb"),
         "position": bot.ui.get("position", "bottom-right"),
         "launcher_text": bot.ui.get("launcher_text", "Chat with us"),
-        "allowed_origins": "\n".join(bot.allowed_origins), "status": bot.status,
+        "allowed_origins": "\n".join(bot.allowed_origins),
+        "status": bot.status,
         "lead_rows": lead_rows(bot.lead_fields),
         "lead_sheet_spreadsheet": sheet.get("spreadsheet") or "",
         "lead_sheet_worksheet": sheet.get("worksheet") or "",
@@ -266,22 +298,37 @@ def form_values(form: Form) -> dict[str, Any]:
     while f"lf-{i}-name" in form.fields:
         name = form.get(f"lf-{i}-name")
         known = form.get(f"lf-{i}-known") == "1"
-        rows.append({
-            "name": name, "known": known, "on": bool(form.get(f"lf-{i}-on")) or (
-                not known and bool(name)),
-            "label": form.get(f"lf-{i}-label"), "required": bool(form.get(f"lf-{i}-required")),
-            "type": form.get(f"lf-{i}-type", "text") or "text",
-        })
+        rows.append(
+            {
+                "name": name,
+                "known": known,
+                "on": bool(form.get(f"lf-{i}-on")) or (not known and bool(name)),
+                "label": form.get(f"lf-{i}-label"),
+                "required": bool(form.get(f"lf-{i}-required")),
+                "type": form.get(f"lf-{i}-type", "text") or "text",
+            }
+        )
         i += 1
     if not rows or rows[-1]["name"]:
-        rows.append({"name": "", "known": False, "on": False, "label": "", "required": False,
-                     "type": "text"})
+        rows.append(
+            {
+                "name": "",
+                "known": False,
+                "on": False,
+                "label": "",
+                "required": False,
+                "type": "text",
+            }
+        )
     return {
-        "name": form.get("name"), "greeting": form.get("greeting"),
+        "name": form.get("name"),
+        "greeting": form.get("greeting"),
         "suggested_questions": form.get("suggested_questions"),
-        "primary_color": form.get("primary_color"), "position": form.get("position"),
+        "primary_color": form.get("primary_color"),
+        "position": form.get("position"),
         "launcher_text": form.get("launcher_text"),
-        "allowed_origins": form.get("allowed_origins"), "status": form.get("status"),
+        "allowed_origins": form.get("allowed_origins"),
+        "status": form.get("status"),
         "lead_rows": rows,
         "lead_sheet_spreadsheet": form.get("lead_sheet_spreadsheet"),
         "lead_sheet_worksheet": form.get("lead_sheet_worksheet"),
@@ -305,15 +352,20 @@ def chatbot_body(form: Form) -> dict[str, Any]:
         "name": values["name"],
         "greeting": values["greeting"],
         "suggested_questions": form.lines("suggested_questions"),
-        "ui": {"primary_color": values["primary_color"], "position": values["position"],
-               "launcher_text": values["launcher_text"]},
+        "ui": {
+            "primary_color": values["primary_color"],
+            "position": values["position"],
+            "launcher_text": values["launcher_text"],
+        },
         "allowed_origins": form.lines("allowed_origins"),
         "lead_fields": lead_fields,
         "status": values["status"] or "draft",
         "lead_sheet": {
             "spreadsheet": values["lead_sheet_spreadsheet"],
             "worksheet": values["lead_sheet_worksheet"] or None,
-        } if values["lead_sheet_spreadsheet"] else None,
+        }
+        if values["lead_sheet_spreadsheet"]
+        else None,
     }
 
 
@@ -403,7 +455,11 @@ class UIController(Controller):
         workspace_id = await workspaces.workspace_for_key(conn, key) if key else None
         if workspace_id is None:
             return await render(
-                request, conn, None, "login.html", status_code=401,
+                request,
+                conn,
+                None,
+                "login.html",
+                status_code=401,
                 next=safe_next(form.get("next")),
                 error="That key was not accepted. Paste the whole workspace API key (it starts "
                 "with sp_); a revoked key no longer works.",
@@ -433,12 +489,23 @@ class UIController(Controller):
         self, request: Request[Any, Any, Any], conn: ConnDep, ws_id: UiWorkspace
     ) -> Template:
         """Show the form for a new chatbot."""
-        return await render(request, conn, ws_id, "chatbot.html", bot=None, values=bot_values(None),
-                            errors={}, tab="settings")
+        return await render(
+            request,
+            conn,
+            ws_id,
+            "chatbot.html",
+            bot=None,
+            values=bot_values(None),
+            errors={},
+            tab="settings",
+        )
 
     @post("/chatbots/new")
     async def create_chatbot(
-        self, request: Request[Any, Any, Any], conn: ConnDep, ws_id: UiWorkspace,
+        self,
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
         runtime: RuntimeDep,
     ) -> Template | Redirect:
         """Create the chatbot (and its icon), then open its settings."""
@@ -446,30 +513,57 @@ class UIController(Controller):
         try:
             data = chatbot_service.ChatbotCreate.model_validate(chatbot_body(form))
         except ValidationError as exc:
-            return await render(request, conn, ws_id, "chatbot.html", status_code=422, bot=None,
-                                values=form_values(form), errors=field_errors(exc), tab="settings")
+            return await render(
+                request,
+                conn,
+                ws_id,
+                "chatbot.html",
+                status_code=422,
+                bot=None,
+                values=form_values(form),
+                errors=field_errors(exc),
+                tab="settings",
+            )
         bot = await chatbot_service.create_chatbot(conn, ws_id, data)
         errors = await self._save_icon(conn, runtime, bot, form)
-        flash(request, f"Created “{bot.name}”. Next: link sources on the Knowledge tab, "
-                       "then build.")
+        flash(
+            request, f"Created “{bot.name}”. Next: link sources on the Knowledge tab, then build."
+        )
         if errors:
             flash(request, errors["icon"], "error")
         return see_other(f"/ui/chatbots/{bot.id}")
 
     @get("/chatbots/{chatbot_id:uuid}")
     async def chatbot(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
-        ws_id: UiWorkspace, runtime: RuntimeDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
+        runtime: RuntimeDep,
     ) -> Template:
         """Show the settings form beside the live preview."""
         bot = await chatbot_service.get_chatbot(conn, ws_id, chatbot_id)
-        return await render(request, conn, ws_id, "chatbot.html", bot=bot, values=bot_values(bot),
-                            errors={}, tab="settings", base_url=runtime.base_url)
+        return await render(
+            request,
+            conn,
+            ws_id,
+            "chatbot.html",
+            bot=bot,
+            values=bot_values(bot),
+            errors={},
+            tab="settings",
+            base_url=runtime.base_url,
+        )
 
     @post("/chatbots/{chatbot_id:uuid}")
     async def update_chatbot(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
-        ws_id: UiWorkspace, runtime: RuntimeDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
+        runtime: RuntimeDep,
     ) -> Template | Redirect:
         """Save the settings (and a new icon when one is chosen)."""
         bot = await chatbot_service.get_chatbot(conn, ws_id, chatbot_id)
@@ -478,18 +572,45 @@ class UIController(Controller):
             patch = chatbot_service.ChatbotPatch.model_validate(chatbot_body(form))
             bot = await chatbot_service.update_chatbot(conn, ws_id, chatbot_id, patch)
         except ValidationError as exc:
-            return await render(request, conn, ws_id, "chatbot.html", status_code=422, bot=bot,
-                                values=form_values(form), errors=field_errors(exc),
-                                tab="settings", base_url=runtime.base_url)
+            return await render(
+                request,
+                conn,
+                ws_id,
+                "chatbot.html",
+                status_code=422,
+                bot=bot,
+                values=form_values(form),
+                errors=field_errors(exc),
+                tab="settings",
+                base_url=runtime.base_url,
+            )
         except AppError as exc:
-            return await render(request, conn, ws_id, "chatbot.html", status_code=exc.status_code,
-                                bot=bot, values=form_values(form), errors={"form": exc.message},
-                                tab="settings", base_url=runtime.base_url)
+            return await render(
+                request,
+                conn,
+                ws_id,
+                "chatbot.html",
+                status_code=exc.status_code,
+                bot=bot,
+                values=form_values(form),
+                errors={"form": exc.message},
+                tab="settings",
+                base_url=runtime.base_url,
+            )
         errors = await self._save_icon(conn, runtime, bot, form)
         if errors:
-            return await render(request, conn, ws_id, "chatbot.html", status_code=422, bot=bot,
-                                values=bot_values(bot), errors=errors, tab="settings",
-                                base_url=runtime.base_url)
+            return await render(
+                request,
+                conn,
+                ws_id,
+                "chatbot.html",
+                status_code=422,
+                bot=bot,
+                values=bot_values(bot),
+                errors=errors,
+                tab="settings",
+                base_url=runtime.base_url,
+            )
         flash(request, "Settings saved. The preview shows the new version.")
         return see_other(f"/ui/chatbots/{bot.id}")
 
@@ -508,8 +629,12 @@ class UIController(Controller):
 
     @post("/chatbots/{chatbot_id:uuid}/delete")
     async def delete_chatbot(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
-        ws_id: UiWorkspace, runtime: RuntimeDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
+        runtime: RuntimeDep,
     ) -> Redirect:
         """Delete the chatbot (its sources stay in the workspace)."""
         await read_form(request)
@@ -523,7 +648,10 @@ class UIController(Controller):
 
     @get("/chatbots/{chatbot_id:uuid}/knowledge")
     async def knowledge(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
         ws_id: UiWorkspace,
     ) -> Template:
         """Show the four bucket pickers and the build panel."""
@@ -532,9 +660,16 @@ class UIController(Controller):
         return await self._knowledge(request, conn, ws_id, bot, links)
 
     async def _knowledge(
-        self, request: Request[Any, Any, Any], conn: Conn, ws_id: UiWorkspace, bot: Chatbot,
-        links: dict[str, list[Any]], *, ticked: dict[str, list[str]] | None = None,
-        status_code: int = 200, error: str | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        ws_id: UiWorkspace,
+        bot: Chatbot,
+        links: dict[str, list[Any]],
+        *,
+        ticked: dict[str, list[str]] | None = None,
+        status_code: int = 200,
+        error: str | None = None,
     ) -> Template:
         """Render the Knowledge tab: the saved `links`, with `ticked` boxes after a refused save."""
         sources = await all_sources(conn, ws_id)
@@ -542,7 +677,9 @@ class UIController(Controller):
         chosen = {b: set(ticked.get(b, [])) for b in BUCKETS} if ticked is not None else saved
         buckets = [
             {
-                "name": b, "title": BUCKET_INFO[b][0], "purpose": BUCKET_INFO[b][1],
+                "name": b,
+                "title": BUCKET_INFO[b][0],
+                "purpose": BUCKET_INFO[b][1],
                 "accepts": BUCKET_ACCEPTS[b],
                 "accepts_text": " / ".join(TYPE_LABELS[t].lower() for t in BUCKET_ACCEPTS[b]),
                 "options": [s for s in sources if s.type in BUCKET_ACCEPTS[b]],
@@ -556,15 +693,28 @@ class UIController(Controller):
         session = session_of(request)
         build = session.pop(f"build:{bot.id}", None) if session else None
         return await render(
-            request, conn, ws_id, "knowledge.html", status_code=status_code, bot=bot,
-            buckets=buckets, linked=linked, linked_buckets=linked_buckets, build=build,
-            error=error, tab="knowledge",
-            counts_text=counts_text, has_sources=bool(sources),
+            request,
+            conn,
+            ws_id,
+            "knowledge.html",
+            status_code=status_code,
+            bot=bot,
+            buckets=buckets,
+            linked=linked,
+            linked_buckets=linked_buckets,
+            build=build,
+            error=error,
+            tab="knowledge",
+            counts_text=counts_text,
+            has_sources=bool(sources),
         )
 
     @post("/chatbots/{chatbot_id:uuid}/buckets")
     async def save_buckets(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
         ws_id: UiWorkspace,
     ) -> Template | Redirect:
         """Replace the four buckets' links (the service enforces the accepted types)."""
@@ -577,7 +727,13 @@ class UIController(Controller):
         except AppError as exc:
             saved = await bucket_repo.get_bucket_links(conn, ws_id, chatbot_id)
             return await self._knowledge(
-                request, conn, ws_id, bot, saved, ticked=body, status_code=exc.status_code,
+                request,
+                conn,
+                ws_id,
+                bot,
+                saved,
+                ticked=body,
+                status_code=exc.status_code,
                 error=f"The links were not saved: {exc.message}.",
             )
         flash(request, "Sources linked. Build the knowledge base to use them.")
@@ -585,8 +741,12 @@ class UIController(Controller):
 
     @post("/chatbots/{chatbot_id:uuid}/build")
     async def build(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
-        ws_id: UiWorkspace, runtime: RuntimeDep,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
+        runtime: RuntimeDep,
     ) -> Redirect:
         """Check every linked source and record the knowledge-base version."""
         await read_form(request)
@@ -595,7 +755,9 @@ class UIController(Controller):
         session = session_of(request)
         # Only the verdict rides in the cookie; the page lists the linked sources' live state.
         session[f"build:{bot.id}"] = {
-            "ready": result.ready, "kb_version": result.kb_version, "linked": len(result.sources),
+            "ready": result.ready,
+            "kb_version": result.kb_version,
+            "linked": len(result.sources),
         }
         request.scope["session"] = session
         return see_other(f"/ui/chatbots/{chatbot_id}/knowledge#build")
@@ -604,7 +766,10 @@ class UIController(Controller):
 
     @get("/sources")
     async def sources(
-        self, request: Request[Any, Any, Any], conn: ConnDep, ws_id: UiWorkspace,
+        self,
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
         runtime: RuntimeDep,
     ) -> Template:
         """List the workspace's sources with their sync state; forms to add more."""
@@ -623,8 +788,16 @@ class UIController(Controller):
                 jobs.pop(source_id)
         if session:
             session["jobs"] = jobs
-        return await render(request, conn, ws_id, "sources.html", sources=found, jobs=live,
-                            counts_text=counts_text, form=session.pop("source_form", None) or {})
+        return await render(
+            request,
+            conn,
+            ws_id,
+            "sources.html",
+            sources=found,
+            jobs=live,
+            counts_text=counts_text,
+            form=session.pop("source_form", None) or {},
+        )
 
     def _remember_job(self, request: Request[Any, Any, Any], source_id: Any, job_id: Any) -> None:
         session = session_of(request)
@@ -637,15 +810,19 @@ class UIController(Controller):
         self, request: Request[Any, Any, Any], kind: str, form: Form, error: str
     ) -> None:
         """Keep the error and the typed values (not files or text) to show beside the form."""
-        values = {k: form.get(k)[:500] for k in ("name", "url", "spreadsheet", "worksheet",
-                                                   "max_pages")}
+        values = {
+            k: form.get(k)[:500] for k in ("name", "url", "spreadsheet", "worksheet", "max_pages")
+        }
         session = session_of(request)
         session["source_form"] = {"kind": kind, "error": error[:1000], **values}
         request.scope["session"] = session
 
     @post("/sources")
     async def add_source(
-        self, request: Request[Any, Any, Any], conn: ConnDep, ws_id: UiWorkspace,
+        self,
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
         runtime: RuntimeDep,
     ) -> Redirect:
         """Create a website, Google Sheet or custom text source and start its sync."""
@@ -655,8 +832,10 @@ class UIController(Controller):
         if kind == "website":
             body |= {"url": form.get("url"), "max_pages": form.get("max_pages") or 200}
         elif kind == "sheet":
-            body |= {"spreadsheet": form.get("spreadsheet"),
-                     "worksheet": form.get("worksheet") or None}
+            body |= {
+                "spreadsheet": form.get("spreadsheet"),
+                "worksheet": form.get("worksheet") or None,
+            }
         elif kind == "custom":
             body |= {"text": form.fields.get("text", [""])[-1]}
         try:
@@ -678,7 +857,10 @@ class UIController(Controller):
 
     @post("/sources/upload")
     async def upload_source(
-        self, request: Request[Any, Any, Any], conn: ConnDep, ws_id: UiWorkspace,
+        self,
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
         runtime: RuntimeDep,
     ) -> Redirect:
         """Create a document or sheet source from uploaded files and start its sync."""
@@ -692,7 +874,11 @@ class UIController(Controller):
         kind = form.get("type")
         try:
             source, rejected = await source_service.create_uploaded_source(
-                conn, runtime.files, ws_id, kind=kind, name=form.get("name"),
+                conn,
+                runtime.files,
+                ws_id,
+                kind=kind,
+                name=form.get("name"),
                 uploads=form.uploads("file"),
             )
         except AppError as exc:
@@ -709,7 +895,10 @@ class UIController(Controller):
 
     @post("/sources/{source_id:uuid}/sync")
     async def sync_source(
-        self, source_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], ws_id: UiWorkspace,
+        self,
+        source_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        ws_id: UiWorkspace,
         runtime: RuntimeDep,
     ) -> Redirect:
         """Re-sync a source (unchanged items are skipped)."""
@@ -721,8 +910,12 @@ class UIController(Controller):
 
     @post("/sources/{source_id:uuid}/delete")
     async def delete_source(
-        self, source_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
-        ws_id: UiWorkspace, runtime: RuntimeDep,
+        self,
+        source_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
+        runtime: RuntimeDep,
     ) -> Redirect:
         """Delete a source, its links and its indexed content."""
         await read_form(request)
@@ -735,8 +928,13 @@ class UIController(Controller):
 
     @get("/chatbots/{chatbot_id:uuid}/conversations")
     async def conversations(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
-        ws_id: UiWorkspace, mode: FromQuery[str | None] = None, page: FromQuery[int] = 1,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
+        mode: FromQuery[str | None] = None,
+        page: FromQuery[int] = 1,
     ) -> Template:
         """List conversations, most recent first, optionally of one mode."""
         bot = await chatbot_service.get_chatbot(conn, ws_id, chatbot_id)
@@ -745,14 +943,28 @@ class UIController(Controller):
         rows, total = await conversations.list_conversations(
             conn, ws_id, chatbot_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, mode=mode
         )
-        return await render(request, conn, ws_id, "conversations.html", bot=bot, rows=rows,
-                            total=total, mode=mode, page=page, pages=max(1, -(-total // PAGE_SIZE)),
-                            tab="conversations")
+        return await render(
+            request,
+            conn,
+            ws_id,
+            "conversations.html",
+            bot=bot,
+            rows=rows,
+            total=total,
+            mode=mode,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            tab="conversations",
+        )
 
     @get("/chatbots/{chatbot_id:uuid}/conversations/{thread_id:str}")
     async def transcript(
-        self, chatbot_id: FromPath[uuid.UUID], thread_id: FromPath[str],
-        request: Request[Any, Any, Any], conn: ConnDep, ws_id: UiWorkspace,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        thread_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
     ) -> Template:
         """Show one conversation's transcript with each answer's intent, blocks and sources."""
         bot = await chatbot_service.get_chatbot(conn, ws_id, chatbot_id)
@@ -760,13 +972,26 @@ class UIController(Controller):
         if owner is None or owner["workspace_id"] != ws_id or owner["chatbot_id"] != chatbot_id:
             raise NotFound(f"conversation {thread_id} not found")
         messages = await conversations.list_messages(conn, ws_id, thread_id, limit=1000)
-        return await render(request, conn, ws_id, "transcript.html", bot=bot, owner=owner,
-                            thread_id=thread_id, messages=messages, tab="conversations")
+        return await render(
+            request,
+            conn,
+            ws_id,
+            "transcript.html",
+            bot=bot,
+            owner=owner,
+            thread_id=thread_id,
+            messages=messages,
+            tab="conversations",
+        )
 
     @get("/chatbots/{chatbot_id:uuid}/leads")
     async def leads(
-        self, chatbot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], conn: ConnDep,
-        ws_id: UiWorkspace, page: FromQuery[int] = 1,
+        self,
+        chatbot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: UiWorkspace,
+        page: FromQuery[int] = 1,
     ) -> Template:
         """List the leads the chatbot captured, with the documents each received."""
         bot = await chatbot_service.get_chatbot(conn, ws_id, chatbot_id)
@@ -775,7 +1000,16 @@ class UIController(Controller):
             conn, ws_id, chatbot_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
         extra = sorted({k for lead in found for k in (lead.fields or {})})
-        return await render(request, conn, ws_id, "leads.html", bot=bot, leads=found, total=total,
-                            extra=extra, page=page, pages=max(1, -(-total // PAGE_SIZE)),
-                            tab="leads")
-
+        return await render(
+            request,
+            conn,
+            ws_id,
+            "leads.html",
+            bot=bot,
+            leads=found,
+            total=total,
+            extra=extra,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            tab="leads",
+        )

@@ -35,8 +35,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Public surfaces never carry or set the builder session.
 SESSION_EXCLUDE = [
-    "^/api/v1/widget/", "^/widget\\.js", "^/demo/", "^/d/", "^/public/", "^/static/",
-    "^/healthz", "^/readyz", "^/schema",
+    "^/api/v1/widget/",
+    "^/widget\\.js",
+    "^/demo/",
+    "^/d/",
+    "^/public/",
+    "^/static/",
+    "^/healthz",
+    "^/readyz",
+    "^/schema",
 ]
 
 

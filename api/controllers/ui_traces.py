@@ -55,17 +55,20 @@ def waterfall(tree: dict[str, Any]) -> dict[str, Any]:
         latency = run.get("latency_ms")
         width = (float(latency) if latency is not None else total - offset) / total * 100
         left = min(max(offset / total * 100, 0.0), 100.0)
-        rows.append({
-            **run,
-            "left_pct": round(left, 3),
-            "width_pct": round(min(max(width, 0.35), 100.0 - left), 3),
-            "inputs_json": _json_or_none(run.get("inputs")),
-            "outputs_json": _json_or_none(run.get("outputs")),
-            "metadata_json": pretty_json((run.get("extra") or {}).get("metadata") or {}),
-            "events_json": pretty_json(run.get("events") or []),
-            "error_head": (run.get("error") or "").strip().splitlines()[0][:200]
-            if run.get("error") else None,
-        })
+        rows.append(
+            {
+                **run,
+                "left_pct": round(left, 3),
+                "width_pct": round(min(max(width, 0.35), 100.0 - left), 3),
+                "inputs_json": _json_or_none(run.get("inputs")),
+                "outputs_json": _json_or_none(run.get("outputs")),
+                "metadata_json": pretty_json((run.get("extra") or {}).get("metadata") or {}),
+                "events_json": pretty_json(run.get("events") or []),
+                "error_head": (run.get("error") or "").strip().splitlines()[0][:200]
+                if run.get("error")
+                else None,
+            }
+        )
     return {"rows": rows, "total_ms": round(total, 2), "ticks": _ticks(total)}
 
 
@@ -115,10 +118,16 @@ class TraceUIController(Controller):
 
     @get("/")
     async def traces(
-        self, request: Request[Any, Any, Any], conn: ConnDep, ws_id: TraceWorkspace,
-        chatbot_id: FromQuery[str | None] = None, mode: FromQuery[str | None] = None,
-        status: FromQuery[str | None] = None, thread_id: FromQuery[str | None] = None,
-        since: FromQuery[str | None] = None, page: FromQuery[int] = 1,
+        self,
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        ws_id: TraceWorkspace,
+        chatbot_id: FromQuery[str | None] = None,
+        mode: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        thread_id: FromQuery[str | None] = None,
+        since: FromQuery[str | None] = None,
+        page: FromQuery[int] = 1,
     ) -> Template:
         """List the workspace's turn traces, newest first, with filters."""
         bots, _ = await chatbot_repo.list_chatbots(conn, ws_id, limit=200, offset=0)
@@ -131,21 +140,41 @@ class TraceUIController(Controller):
         }
         page = max(1, page)
         items, total = await trace_service.list_traces(
-            conn, ws_id, chatbot_id=_uuid(filters["chatbot_id"]), thread_id=filters["thread_id"],
-            mode=filters["mode"], status=filters["status"], since=_since(filters["since"]),
-            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            conn,
+            ws_id,
+            chatbot_id=_uuid(filters["chatbot_id"]),
+            thread_id=filters["thread_id"],
+            mode=filters["mode"],
+            status=filters["status"],
+            since=_since(filters["since"]),
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
         )
         names = {str(b.id): b.name for b in bots}
         query = urlencode({k: v for k, v in filters.items() if v})
         return await render(
-            request, conn, ws_id, "traces.html", rows=items, total=total, bots=bots,
-            bot_names=names, filters=filters, modes=MODES, statuses=STATUSES, page=page,
-            pages=max(1, -(-total // PAGE_SIZE)), query=query,
+            request,
+            conn,
+            ws_id,
+            "traces.html",
+            rows=items,
+            total=total,
+            bots=bots,
+            bot_names=names,
+            filters=filters,
+            modes=MODES,
+            statuses=STATUSES,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            query=query,
         )
 
     @get("/{trace_id:uuid}")
     async def trace(
-        self, request: Request[Any, Any, Any], trace_id: FromPath[uuid.UUID], conn: ConnDep,
+        self,
+        request: Request[Any, Any, Any],
+        trace_id: FromPath[uuid.UUID],
+        conn: ConnDep,
         ws_id: TraceWorkspace,
     ) -> Template:
         """Show one trace as a waterfall with every run's inputs, outputs and errors."""
@@ -154,6 +183,13 @@ class TraceUIController(Controller):
         if tree["root"].get("chatbot_id"):
             bot = await chatbot_repo.get_chatbot(conn, ws_id, uuid.UUID(tree["root"]["chatbot_id"]))
         return await render(
-            request, conn, ws_id, "trace.html", tree=tree, root=tree["root"], bot=bot,
-            feedback=tree["feedback"], waterfall=waterfall(tree),
+            request,
+            conn,
+            ws_id,
+            "trace.html",
+            tree=tree,
+            root=tree["root"],
+            bot=bot,
+            feedback=tree["feedback"],
+            waterfall=waterfall(tree),
         )

@@ -98,7 +98,10 @@ class WidgetController(Controller):
 
     @get("/config")
     async def config(
-        self, public_key: FromPath[str], request: Request[Any, Any, Any], conn: ConnDep,
+        self,
+        public_key: FromPath[str],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
         runtime: RuntimeDep,
     ) -> Response[dict[str, Any]]:
         """Return name, icon, colours, position, greeting, suggested questions, lead fields."""
@@ -107,7 +110,10 @@ class WidgetController(Controller):
 
     @post("/turns", status_code=200)
     async def turn(
-        self, public_key: FromPath[str], data: JSONBody[TurnIn], request: Request[Any, Any, Any],
+        self,
+        public_key: FromPath[str],
+        data: JSONBody[TurnIn],
+        request: Request[Any, Any, Any],
         runtime: RuntimeDep,
     ) -> Response[Any]:
         """Run a turn: SSE with `Accept: text/event-stream`, else the TurnOutput as JSON."""
@@ -129,8 +135,12 @@ class WidgetController(Controller):
 
     @get("/threads/{thread_id:str}/messages")
     async def messages(
-        self, public_key: FromPath[str], thread_id: FromPath[str], request: Request[Any, Any, Any],
-        conn: ConnDep, runtime: RuntimeDep,
+        self,
+        public_key: FromPath[str],
+        thread_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        runtime: RuntimeDep,
     ) -> Response[dict[str, Any]]:
         """Return the thread's transcript in order (the widget restores it after a reload)."""
         bot = await _authorised_bot(request, conn, runtime, public_key)
@@ -139,8 +149,12 @@ class WidgetController(Controller):
 
     @post("/feedback", status_code=200)
     async def feedback(
-        self, public_key: FromPath[str], data: JSONBody[FeedbackIn],
-        request: Request[Any, Any, Any], conn: ConnDep, runtime: RuntimeDep,
+        self,
+        public_key: FromPath[str],
+        data: JSONBody[FeedbackIn],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        runtime: RuntimeDep,
     ) -> Response[dict[str, Any]]:
         """Record thumbs up/down on an answer; it attaches to the turn's trace."""
         bot = await _authorised_bot(request, conn, runtime, public_key)
@@ -156,7 +170,10 @@ class WidgetController(Controller):
         include_in_schema=False,
     )
     async def preflight(
-        self, public_key: FromPath[str], request: Request[Any, Any, Any], conn: ConnDep,
+        self,
+        public_key: FromPath[str],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
         runtime: RuntimeDep,
     ) -> Response[None]:
         """Answer CORS preflight: granted only to allowed origins of a published bot."""
@@ -170,8 +187,12 @@ class WidgetController(Controller):
         include_in_schema=False,
     )
     async def preflight_messages(
-        self, public_key: FromPath[str], thread_id: FromPath[str],
-        request: Request[Any, Any, Any], conn: ConnDep, runtime: RuntimeDep,
+        self,
+        public_key: FromPath[str],
+        thread_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        conn: ConnDep,
+        runtime: RuntimeDep,
     ) -> Response[None]:
         """Answer CORS preflight for the transcript route."""
         await _authorised_bot(request, conn, runtime, public_key)

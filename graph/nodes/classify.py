@@ -94,8 +94,7 @@ async def classify_intent(
         "query": query,
         "query_vector": query_vector,
         "probes": probes,
-        "classification": classification.model_dump()
-        | {"signals": signals_dump(signals)},
+        "classification": classification.model_dump() | {"signals": signals_dump(signals)},
         "history": [_user_message(message, classification.intent, turn_id)],
     }
 
@@ -137,7 +136,9 @@ def _announce(classification: Classification) -> None:
 def _evidence(probes: dict[str, Any]) -> str:
     lines = []
     for page in (probes.get("pages") or [])[:3]:
-        lines.append(f"- page ({page['kind']}): {page['title']} (similarity {page['similarity']:.2f})")
+        lines.append(
+            f"- page ({page['kind']}): {page['title']} (similarity {page['similarity']:.2f})"
+        )
     for passage in (probes.get("passages") or [])[:2]:
         lines.append(f"- support answer: {passage['title']} (score {passage['score']:.2f})")
     for doc in (probes.get("documents") or [])[:2]:
@@ -167,12 +168,18 @@ async def _model_classification(
         )
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to deterministic
         log.warning("model classification failed (%s); using the deterministic classifier", exc)
-        return fallback.model_copy(update={"reason": f"model failed: {exc!s:.120}; " + fallback.reason})
+        return fallback.model_copy(
+            update={"reason": f"model failed: {exc!s:.120}; " + fallback.reason}
+        )
     intent = choice.intent
     # The gate is state: a model can label, but never talk the graph into releasing.
     if fallback.reason.startswith("document pending") and intent not in ("document", "lead"):
         intent = "document"
     return Classification(
-        intent=intent, confidence=choice.confidence, reason=choice.reason, scores=fallback.scores,
-        followup=fallback.followup, source="model",
+        intent=intent,
+        confidence=choice.confidence,
+        reason=choice.reason,
+        scores=fallback.scores,
+        followup=fallback.followup,
+        source="model",
     )

@@ -51,11 +51,20 @@ async def compose_response(
     write = _writer()
     text = draft.text
     streamed = False
-    if (ctx.model.enabled and ctx.services.models is not None and intent in MODEL_INTENTS
-            and not draft.fallback and draft.context):
-        text, streamed = await _model_text(ctx, state, intent, draft, terms, captured, write, config)
-    safe = t.pick("document", "gated_again", titles="document") if lead["pending"] else (
-        "I can't share that here."
+    if (
+        ctx.model.enabled
+        and ctx.services.models is not None
+        and intent in MODEL_INTENTS
+        and not draft.fallback
+        and draft.context
+    ):
+        text, streamed = await _model_text(
+            ctx, state, intent, draft, terms, captured, write, config
+        )
+    safe = (
+        t.pick("document", "gated_again", titles="document")
+        if lead["pending"]
+        else ("I can't share that here.")
     )
     text, blocks, citations, tripped = guard_output(
         text, draft.blocks, draft.citations, captured=captured, terms=terms, safe_text=safe
@@ -77,8 +86,10 @@ async def compose_response(
         text=text,
         ui_blocks=blocks,  # type: ignore[arg-type]
         citations=citations,  # type: ignore[arg-type]
-        lead={"status": lead["status"],
-              "fields_required": [f["name"] for f in fields if f.get("required", True)]},
+        lead={
+            "status": lead["status"],
+            "fields_required": [f["name"] for f in fields if f.get("required", True)],
+        },
         fallback=draft.fallback,
     ).model_dump(mode="json")
     update: dict[str, Any] = {
@@ -107,9 +118,9 @@ async def _draft(
     elif intent == "contact":
         draft = c.compose_contact(result, t)
     elif intent == "document":
-        return _document_draft(outcome, lead, fields, t, hours, names)
+        return _document_draft(outcome, dict(lead), fields, t, hours, names)
     elif intent == "lead":
-        return _lead_draft(outcome, lead, fields, t, hours)
+        return _lead_draft(outcome, dict(lead), fields, t, hours)
     elif intent == "greeting":
         return _greeting_draft(ctx, state, t)
     else:
@@ -120,8 +131,12 @@ async def _draft(
 
 
 def _document_draft(
-    outcome: dict[str, Any], lead: dict[str, Any], fields: list[dict[str, Any]],
-    t: c.Templates, hours: int, names: Any,
+    outcome: dict[str, Any],
+    lead: dict[str, Any],
+    fields: list[dict[str, Any]],
+    t: c.Templates,
+    hours: int,
+    names: Any,
 ) -> c.Draft:
     released = outcome.get("released") or []
     if released:
@@ -132,26 +147,35 @@ def _document_draft(
         )
     pending = lead.get("pending") or []
     if outcome.get("declined_now"):
-        return c.Draft(text=t.pick("document", "declined", titles=c.titles_of(pending) or "documents"))
+        return c.Draft(
+            text=t.pick("document", "declined", titles=c.titles_of(pending) or "documents")
+        )
     if outcome.get("form"):
         requested = outcome.get("requested") or []
         titles = c.titles_of(requested or pending) or "documents"
         # No new document named (e.g. "just send the link"): the form is the only way.
         text = t.pick("document", "gated" if requested else "gated_again", titles=titles)
         focus = c.document_focus(requested or pending)
-        return c.Draft(text=text, blocks=[c.lead_form_block(fields, f"to send you the {titles}")],
-                       focus=focus)
+        return c.Draft(
+            text=text, blocks=[c.lead_form_block(fields, f"to send you the {titles}")], focus=focus
+        )
     if lead.get("status") == "captured":
         available = t.pick("document", "available", titles=c._join(list(names.document_titles)[:6]))
         return c.Draft(text=t.pick("document", "not_found", available=available), fallback=True)
-    available = (t.pick("document", "available", titles=c._join(list(names.document_titles)[:6]))
-                 if names.document_titles else "")
+    available = (
+        t.pick("document", "available", titles=c._join(list(names.document_titles)[:6]))
+        if names.document_titles
+        else ""
+    )
     return c.Draft(text=t.pick("document", "not_found", available=available), fallback=True)
 
 
 def _lead_draft(
-    outcome: dict[str, Any], lead: dict[str, Any], fields: list[dict[str, Any]],
-    t: c.Templates, hours: int,
+    outcome: dict[str, Any],
+    lead: dict[str, Any],
+    fields: list[dict[str, Any]],
+    t: c.Templates,
+    hours: int,
 ) -> c.Draft:
     values = lead.get("values") or {}
     released = outcome.get("released") or []
@@ -159,8 +183,13 @@ def _lead_draft(
         name = c.first_name(values)
         if released:
             return c.Draft(
-                text=t.pick("lead", "captured_with_documents", name=name,
-                            titles=c.titles_of(released), hours=hours),
+                text=t.pick(
+                    "lead",
+                    "captured_with_documents",
+                    name=name,
+                    titles=c.titles_of(released),
+                    hours=hours,
+                ),
                 blocks=[{"type": "documents", "documents": released}],
             )
         channel = values.get("email") or values.get("phone") or "your details"
@@ -171,7 +200,9 @@ def _lead_draft(
         errors = outcome.get("errors") or {}
         given = outcome.get("values") or {}
         pending = lead.get("pending") or []
-        reason = f"to send you the {c.titles_of(pending)}" if pending else "so we can get back to you"
+        reason = (
+            f"to send you the {c.titles_of(pending)}" if pending else "so we can get back to you"
+        )
         if errors and given:
             invalid = any(k in given and given[k] for k in errors)
             text = t.pick("lead", "invalid" if invalid else "incomplete")
@@ -210,7 +241,9 @@ async def _fallback_draft(ctx: Context, state: TurnState, t: c.Templates, names:
     return c.Draft(text=text, blocks=blocks, fallback=True)
 
 
-async def _human_offer(ctx: Context, state: TurnState, t: c.Templates) -> tuple[str, list[dict[str, Any]]]:
+async def _human_offer(
+    ctx: Context, state: TurnState, t: c.Templates
+) -> tuple[str, list[dict[str, Any]]]:
     """Return a sentence and a block pointing to a person: a general contact or the contact page."""
     bot = state["bot"]
     scope = scope_for(ctx, bot, "contact")
@@ -220,7 +253,9 @@ async def _human_offer(ctx: Context, state: TurnState, t: c.Templates) -> tuple[
         if matches:
             contact = contact_search.contact_dict(matches[0])
             return (
-                t.pick("out_of_scope", "human_contact", who=c._who(contact), reach=c._reach(contact)),
+                t.pick(
+                    "out_of_scope", "human_contact", who=c._who(contact), reach=c._reach(contact)
+                ),
                 [{"type": "contacts", "contacts": [c.public_contact(contact)]}],
             )
     from store import kb
@@ -240,8 +275,14 @@ async def _human_offer(ctx: Context, state: TurnState, t: c.Templates) -> tuple[
 
 
 async def _model_text(
-    ctx: Context, state: TurnState, intent: str, draft: c.Draft, terms: list[str],
-    captured: bool, write: Any, config: RunnableConfig,
+    ctx: Context,
+    state: TurnState,
+    intent: str,
+    draft: c.Draft,
+    terms: list[str],
+    captured: bool,
+    write: Any,
+    config: RunnableConfig,
 ) -> tuple[str, bool]:
     """Stream a model-written answer through the guard; fall back to the template on failure."""
     guard = StreamGuard(terms, captured=captured)

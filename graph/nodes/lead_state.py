@@ -54,8 +54,14 @@ async def check_lead_state(state: TurnState, runtime: Runtime[Context]) -> dict[
     intent = state["classification"]["intent"]
     message = state.get("message") or ""
     outcome: dict[str, Any] = {
-        "form": False, "errors": {}, "values": {}, "released": [], "captured_now": False,
-        "declined_now": False, "requested": [], "reason": "",
+        "form": False,
+        "errors": {},
+        "values": {},
+        "released": [],
+        "captured_now": False,
+        "declined_now": False,
+        "requested": [],
+        "reason": "",
     }
     submission = state.get("lead_submission")
 
@@ -112,9 +118,7 @@ async def check_lead_state(state: TurnState, runtime: Runtime[Context]) -> dict[
     return {"lead": lead, "lead_outcome": outcome}
 
 
-async def _store_lead(
-    ctx: Context, state: TurnState, values: dict[str, str]
-) -> tuple[str, bool]:
+async def _store_lead(ctx: Context, state: TurnState, values: dict[str, str]) -> tuple[str, bool]:
     """Store the lead; return its id and whether it is new."""
     async with ctx.services.db.transaction() as conn:
         lead_id, created = await leads_repo.upsert_lead(

@@ -14,7 +14,10 @@ from tools import bucket_tools
 
 
 async def _run(
-    name: str, state: TurnState, runtime: Runtime[Context], config: RunnableConfig,
+    name: str,
+    state: TurnState,
+    runtime: Runtime[Context],
+    config: RunnableConfig,
     **args: Any,
 ) -> dict[str, Any]:
     tool = bucket_tools.BUCKET_TOOLS[name]

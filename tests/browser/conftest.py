@@ -26,8 +26,14 @@ from tests.test_serve import SIGNPOST, clean_env, free_port, stop, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "tests" / "output" / "screenshots"
 INGEST_TIMEOUT_S = 240
@@ -67,7 +73,9 @@ def _wait_for_sources(server: DemoServer, proc: subprocess.Popen[str]) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError("signpost serve exited while ingesting the demo sources")
-        items = httpx.get(f"{server.url}/api/v1/sources", headers=server.auth, timeout=10).json()["items"]
+        items = httpx.get(f"{server.url}/api/v1/sources", headers=server.auth, timeout=10).json()[
+            "items"
+        ]
         statuses = {s["name"]: s["status"] for s in items}
         failed = {s["name"]: s["last_error"] for s in items if s["status"] == "failed"}
         if failed:
@@ -90,16 +98,26 @@ def demo_server(pg: Any, template_dsn: str) -> Iterator[DemoServer]:
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [SIGNPOST, "serve", "--port", str(port), "--seed-demo"],
-            env=clean_env(DATABASE_URL=dsn, SIGNPOST_DATA_DIR=str(data), SIGNPOST_PUBLIC_URL=url,
-                          SIGNPOST_LOG_LEVEL="WARNING"),
-            stdout=log, stderr=subprocess.STDOUT, text=True,
+            env=clean_env(
+                DATABASE_URL=dsn,
+                SIGNPOST_DATA_DIR=str(data),
+                SIGNPOST_PUBLIC_URL=url,
+                SIGNPOST_LOG_LEVEL="WARNING",
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     try:
         wait_ready(f"{url}/readyz", proc, timeout=120)
         state = json.loads((data / "demo.json").read_text())
         server = DemoServer(
-            url=url, api_key=state["api_key"], public_key=state["public_key"],
-            chatbot_id=state["chatbot_id"], workspace_id=state["workspace_id"], data_dir=data,
+            url=url,
+            api_key=state["api_key"],
+            public_key=state["public_key"],
+            chatbot_id=state["chatbot_id"],
+            workspace_id=state["workspace_id"],
+            data_dir=data,
         )
         _wait_for_sources(server, proc)
         yield server

@@ -67,7 +67,9 @@ def test_navigation_question_shows_link_buttons_and_feedback_is_recorded(page, d
     with page.expect_response(re.compile(r"/feedback$")) as response:
         answer.get_by_role("button", name="Helpful answer").click()
     assert response.value.status == 200
-    assert answer.get_by_role("button", name="Helpful answer").get_attribute("aria-pressed") == "true"
+    assert (
+        answer.get_by_role("button", name="Helpful answer").get_attribute("aria-pressed") == "true"
+    )
     assert answer.get_by_role("button", name="Not helpful").get_attribute("aria-pressed") == "false"
     shot(page, "widget-navigation-links")
 
@@ -83,7 +85,12 @@ def test_document_is_released_after_the_lead_form_and_the_history_survives_a_rel
     # client-side validation: required and email format, without a round trip
     form.locator("input[name=email]").fill("not-an-email")
     form.get_by_role("button", name="Send").click()
-    assert "fill in" in form.locator("#" + form.locator("input[name=name]").get_attribute("aria-describedby")).inner_text()
+    assert (
+        "fill in"
+        in form.locator(
+            "#" + form.locator("input[name=name]").get_attribute("aria-describedby")
+        ).inner_text()
+    )
     assert form.locator("input[name=email]").get_attribute("aria-invalid") == "true"
     assert "valid email" in form.inner_text()
     shot(page, "widget-lead-form-validation")
@@ -156,8 +163,9 @@ def test_keyboard_opens_with_enter_and_space_and_escape_returns_focus_to_the_lau
     assert page.locator(f"{CHAT} .panel").is_hidden()
     assert launcher.get_attribute("aria-expanded") == "false"
     assert page.evaluate(focused) == "launcher", "focus returns to the launcher"
-    assert shadow_style(page, ".launcher:focus-visible", "outline-style") == "solid", \
+    assert shadow_style(page, ".launcher:focus-visible", "outline-style") == "solid", (
         "the focused launcher shows a visible focus ring"
+    )
 
     page.keyboard.press(" ")
     assert page.locator(f"{CHAT} .panel").is_visible(), "Space opens it too"
@@ -183,12 +191,19 @@ def test_host_page_css_neither_reaches_into_the_widget_nor_gains_globals_from_it
         "() => Object.keys(window).filter(k => !window.__before.includes(k) && k !== '__before')"
     )
     assert new_globals == ["Signpost"]
-    assert page.evaluate("getComputedStyle(document.querySelector('.hero button')).textTransform") == "uppercase"
-    assert page.evaluate("document.querySelectorAll('style').length") == 1, "no styles leak into the page"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.hero button')).textTransform")
+        == "uppercase"
+    )
+    assert page.evaluate("document.querySelectorAll('style').length") == 1, (
+        "no styles leak into the page"
+    )
     shot(page, "widget-hostile-host-css")
 
 
-def test_cards_show_a_placeholder_when_the_image_fails_and_citations_list_sources(page, demo_server):
+def test_cards_show_a_placeholder_when_the_image_fails_and_citations_list_sources(
+    page, demo_server
+):
     page.route(re.compile(r"\.(jpg|jpeg|png|webp)$"), lambda route: route.abort())
     chat = open_chat(page, demo_server)
     cards = ask(page, "show me your solar panels").locator(".card")
@@ -206,10 +221,14 @@ def test_errors_show_a_retry_button_rate_limits_wait_and_retry_recovers(page, de
     chat = open_chat(page, demo_server)
     turns = re.compile(r"/turns$")
 
-    page.route(turns, lambda route: route.fulfill(
-        status=429, headers={"Retry-After": "2", "Content-Type": "application/json"},
-        body=json.dumps({"code": "rate_limited", "message": "too many", "details": None}),
-    ))
+    page.route(
+        turns,
+        lambda route: route.fulfill(
+            status=429,
+            headers={"Retry-After": "2", "Content-Type": "application/json"},
+            body=json.dumps({"code": "rate_limited", "message": "too many", "details": None}),
+        ),
+    )
     chat.locator("textarea").fill("where is your pricing page?")
     chat.locator("textarea").press("Enter")
     retry = chat.get_by_role("button", name="Retry")
@@ -220,7 +239,8 @@ def test_errors_show_a_retry_button_rate_limits_wait_and_retry_recovers(page, de
     page.unroute(turns)
     page.wait_for_function(
         "() => !document.querySelector('signpost-chat').shadowRoot"
-        ".querySelector('.fail button').disabled", timeout=5000,
+        ".querySelector('.fail button').disabled",
+        timeout=5000,
     )
     retry.click()
     chat.locator(".links a.btn").first.wait_for()
@@ -236,11 +256,15 @@ def test_errors_show_a_retry_button_rate_limits_wait_and_retry_recovers(page, de
     chat.get_by_role("button", name="Retry").click()
     chat.locator(".box a[href^='mailto:']").first.wait_for()
 
-    page.route(turns, lambda route: route.fulfill(
-        status=200, headers={"Content-Type": "text/event-stream"},
-        body='event: turn.started\ndata: {"thread_id": "thr_x", "turn_id": "t", "trace_id": "x"}\n\n'
-             'event: error\ndata: {"code": "turn_failed", "message": "The model is unavailable."}\n\n',
-    ))
+    page.route(
+        turns,
+        lambda route: route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/event-stream"},
+            body='event: turn.started\ndata: {"thread_id": "thr_x", "turn_id": "t", "trace_id": "x"}\n\n'
+            'event: error\ndata: {"code": "turn_failed", "message": "The model is unavailable."}\n\n',
+        ),
+    )
     ask_box.fill("hello")
     ask_box.press("Enter")
     chat.get_by_role("button", name="Retry").wait_for()

@@ -53,8 +53,9 @@ def invoke(*args: str) -> Result:
 def test_a_completed_run_exits_0_whatever_the_pass_rate(
     suite_file: Path, seen: dict[str, Any], tmp_path: Path
 ) -> None:
-    result = invoke(str(suite_file), "--report", str(tmp_path / "r.json"),
-                    "--html", str(tmp_path / "r.html"))
+    result = invoke(
+        str(suite_file), "--report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")
+    )
     assert result.exit_code == 0, result.output
     assert seen["jobs"] is True and seen["cases"] == ["nav-pricing", "doc-gated"]
     assert seen["options"].concurrency == 4 and seen["options"].keep is False
@@ -79,8 +80,9 @@ def test_json_prints_only_the_report(suite_file: Path, seen: dict[str, Any]) -> 
 
 
 def test_only_concurrency_and_keep_are_passed_on(suite_file: Path, seen: dict[str, Any]) -> None:
-    result = invoke(str(suite_file), "--only", "doc-gated,nav-pricing", "--concurrency", "2",
-                    "--keep")
+    result = invoke(
+        str(suite_file), "--only", "doc-gated,nav-pricing", "--concurrency", "2", "--keep"
+    )
     assert result.exit_code == 0, result.output
     assert seen["cases"] == ["nav-pricing", "doc-gated"]
     assert seen["options"].concurrency == 2 and seen["options"].keep is True

@@ -15,16 +15,26 @@ from signpost.cli import main
 
 BASE: dict[str, Any] = {
     "suite": "s",
-    "cases": 4, "passed": 3, "pass_rate": 0.75,
+    "cases": 4,
+    "passed": 3,
+    "pass_rate": 0.75,
     "metrics": {
-        "intent_accuracy": 0.9, "tool_accuracy": 0.8, "hit_at_3": 0.7, "mrr": 0.6,
-        "gate_violations": 0, "latency_ms_p50": 100.0, "latency_ms_p95": 200.0,
+        "intent_accuracy": 0.9,
+        "tool_accuracy": 0.8,
+        "hit_at_3": 0.7,
+        "mrr": 0.6,
+        "gate_violations": 0,
+        "latency_ms_p50": 100.0,
+        "latency_ms_p95": 200.0,
     },
     "results": [
         {"id": "a", "passed": True, "failures": []},
         {"id": "b", "passed": True, "failures": []},
-        {"id": "c", "passed": False, "failures": [{"turn": 0, "key": "intent",
-                                                   "expected": "x", "actual": "y"}]},
+        {
+            "id": "c",
+            "passed": False,
+            "failures": [{"turn": 0, "key": "intent", "expected": "x", "actual": "y"}],
+        },
         {"id": "d", "passed": True, "failures": []},
     ],
 }
@@ -48,10 +58,16 @@ def test_identical_reports_pass() -> None:
 
 
 def test_deltas_know_which_way_is_better() -> None:
-    comparison = compare_reports(BASE, new_report(
-        intent_accuracy=0.95, mrr=0.59, gate_violations=0, latency_ms_p50=90.0,
-        latency_ms_p95=300.0,
-    ))
+    comparison = compare_reports(
+        BASE,
+        new_report(
+            intent_accuracy=0.95,
+            mrr=0.59,
+            gate_violations=0,
+            latency_ms_p50=90.0,
+            latency_ms_p95=300.0,
+        ),
+    )
     by = {d.name: d for d in comparison.deltas}
     assert by["intent_accuracy"].delta == pytest.approx(0.05) and not by["intent_accuracy"].worse
     assert by["mrr"].worse and not by["mrr"].regressed  # within the 0.02 tolerance
@@ -123,15 +139,30 @@ def test_cli_compare_exit_codes(tmp_path: Path) -> None:
 def test_cli_compare_json_lists_flips_and_regressions(tmp_path: Path) -> None:
     new = new_report(mrr=0.1)
     new["results"][1]["passed"] = False
-    result = CliRunner().invoke(main, ["eval", "compare", _write(tmp_path, "b.json", BASE),
-                                       _write(tmp_path, "n.json", new), "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "eval",
+            "compare",
+            _write(tmp_path, "b.json", BASE),
+            _write(tmp_path, "n.json", new),
+            "--json",
+        ],
+    )
     assert result.exit_code == 1
     data = json.loads(result.output)
     assert data["regressions"] == ["mrr"] and data["now_failing"] == ["b"]
 
 
 def test_cli_compare_refuses_a_file_that_is_not_a_report(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["eval", "compare", _write(tmp_path, "b.json", BASE),
-                                       _write(tmp_path, "x.json", {"hello": 1})])
+    result = CliRunner().invoke(
+        main,
+        [
+            "eval",
+            "compare",
+            _write(tmp_path, "b.json", BASE),
+            _write(tmp_path, "x.json", {"hello": 1}),
+        ],
+    )
     assert result.exit_code == 2
     assert "not an eval report" in result.output

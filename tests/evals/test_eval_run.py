@@ -24,11 +24,18 @@ TURNS = {"b-nav-locations": 1, "b-doc-welcome-guide": 2, "b-contact-media": 1}
 
 
 def eval_env(db_dsn: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SIGNPOST_", "OPENAI_", "LANGSMITH_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SIGNPOST_", "OPENAI_", "LANGSMITH_"))
+    }
     env.pop("REDIS_URL", None)
-    env.update(DATABASE_URL=db_dsn, SIGNPOST_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1",
-               SIGNPOST_PUBLIC_URL="http://signpost.test")
+    env.update(
+        DATABASE_URL=db_dsn,
+        SIGNPOST_DATA_DIR=str(data_dir),
+        HF_HUB_OFFLINE="1",
+        SIGNPOST_PUBLIC_URL="http://signpost.test",
+    )
     return env
 
 
@@ -37,9 +44,24 @@ def test_eval_run_builds_runs_reports_and_cleans_up(db_dsn: str, tmp_path: Path)
     report_path, html_path = tmp_path / "out" / "report.json", tmp_path / "out" / "report.html"
     only = [arg for case in reversed(CASES) for arg in ("--only", case)]
     proc = subprocess.run(
-        [SIGNPOST, "eval", "run", str(SUITE), *only, "--report", str(report_path),
-         "--html", str(html_path), "--json", "--concurrency", "2"],
-        cwd=tmp_path, env=eval_env(db_dsn, tmp_path / "data"), capture_output=True, text=True,
+        [
+            SIGNPOST,
+            "eval",
+            "run",
+            str(SUITE),
+            *only,
+            "--report",
+            str(report_path),
+            "--html",
+            str(html_path),
+            "--json",
+            "--concurrency",
+            "2",
+        ],
+        cwd=tmp_path,
+        env=eval_env(db_dsn, tmp_path / "data"),
+        capture_output=True,
+        text=True,
         timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -51,8 +73,13 @@ def test_eval_run_builds_runs_reports_and_cleans_up(db_dsn: str, tmp_path: Path)
     assert 0 <= report["passed"] <= 3
     assert report["pass_rate"] == pytest.approx(report["passed"] / 3, abs=1e-4)
     assert set(report["metrics"]) == {
-        "intent_accuracy", "tool_accuracy", "hit_at_3", "mrr", "gate_violations",
-        "latency_ms_p50", "latency_ms_p95",
+        "intent_accuracy",
+        "tool_accuracy",
+        "hit_at_3",
+        "mrr",
+        "gate_violations",
+        "latency_ms_p50",
+        "latency_ms_p95",
     }
     assert report["metrics"]["gate_violations"] == 0  # the gate holds whatever else fails
     assert report["metrics"]["latency_ms_p50"] > 0
@@ -71,7 +98,10 @@ def test_eval_run_builds_runs_reports_and_cleans_up(db_dsn: str, tmp_path: Path)
     assert run["database"] == "external" and run["kept"] is False
     assert run["git_commit"] is None or len(run["git_commit"]) >= 7
     assert {s["id"]: s["status"] for s in run["sources"]} == {
-        "site": "ready", "team": "ready", "faq": "ready", "docs": "ready"
+        "site": "ready",
+        "team": "ready",
+        "faq": "ready",
+        "docs": "ready",
     }
 
     page = html_path.read_text()
@@ -96,8 +126,12 @@ def test_eval_run_aborts_naming_a_source_that_failed(db_dsn: str, tmp_path: Path
         "cases: [{id: a, turns: [{user: hi}]}]\n"
     )
     proc = subprocess.run(
-        [SIGNPOST, "eval", "run", str(suite)], cwd=tmp_path,
-        env=eval_env(db_dsn, tmp_path / "data"), capture_output=True, text=True, timeout=300,
+        [SIGNPOST, "eval", "run", str(suite)],
+        cwd=tmp_path,
+        env=eval_env(db_dsn, tmp_path / "data"),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 3, proc.stderr[-4000:]
     assert "source 'team' (sheet) is failed" in proc.stderr

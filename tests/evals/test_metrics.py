@@ -14,10 +14,13 @@ from tests.evals.turns import SIGNED, contacts, documents, lead_form, links, out
 A, B, C, D = (f"https://acme.example/{p}/" for p in ("a", "b", "c", "d"))
 
 
-def turn(index: int, expect: dict[str, Any], output: TurnOutput | None,
-         latency: float | None = 100.0) -> TurnResult:
-    failures = tuple(check_turn(expect, output, turn=index)) if output is not None else (
-        Failure(index, "error", "a TurnOutput", "RuntimeError: boom"),
+def turn(
+    index: int, expect: dict[str, Any], output: TurnOutput | None, latency: float | None = 100.0
+) -> TurnResult:
+    failures = (
+        tuple(check_turn(expect, output, turn=index))
+        if output is not None
+        else (Failure(index, "error", "a TurnOutput", "RuntimeError: boom"),)
     )
     return TurnResult(index, expect, output, latency, failures)
 
@@ -27,24 +30,32 @@ def case(case_id: str, *turns: TurnResult) -> CaseResult:
 
 
 def test_intent_accuracy_counts_only_turns_that_expect_an_intent() -> None:
-    metrics = compute_metrics([
-        case("a", turn(0, {"intent": "navigation"}, out("navigation"))),
-        case("b", turn(0, {"intent": ["product", "navigation"]}, out("navigation"))),
-        case("c", turn(0, {"intent": "contact"}, out("support"))),
-        case("d", turn(0, {}, out("support")), turn(1, {"tool": None}, out("greeting"))),
-    ])
+    metrics = compute_metrics(
+        [
+            case("a", turn(0, {"intent": "navigation"}, out("navigation"))),
+            case("b", turn(0, {"intent": ["product", "navigation"]}, out("navigation"))),
+            case("c", turn(0, {"intent": "contact"}, out("support"))),
+            case("d", turn(0, {}, out("support")), turn(1, {"tool": None}, out("greeting"))),
+        ]
+    )
     assert metrics.intent_accuracy == pytest.approx(2 / 3, abs=1e-4)
     assert metrics.tool_accuracy == 1.0
     assert metrics.counts["intent_turns"] == 3 and metrics.counts["tool_turns"] == 1
 
 
 def test_tool_accuracy_treats_null_as_no_tool() -> None:
-    metrics = compute_metrics([
-        case("a", turn(0, {"tool": None}, out("greeting"))),
-        case("b", turn(0, {"tool": None}, out("navigation", tool="page_navigator"))),
-        case("c", turn(0, {"tool": "page_navigator"}, out("navigation", tool="page_navigator"))),
-        case("d", turn(0, {"tool": "contact_lookup"}, out("navigation", tool="page_navigator"))),
-    ])
+    metrics = compute_metrics(
+        [
+            case("a", turn(0, {"tool": None}, out("greeting"))),
+            case("b", turn(0, {"tool": None}, out("navigation", tool="page_navigator"))),
+            case(
+                "c", turn(0, {"tool": "page_navigator"}, out("navigation", tool="page_navigator"))
+            ),
+            case(
+                "d", turn(0, {"tool": "contact_lookup"}, out("navigation", tool="page_navigator"))
+            ),
+        ]
+    )
     assert metrics.tool_accuracy == 0.5
 
 
@@ -55,31 +66,57 @@ def test_undefined_rates_are_null_not_zero() -> None:
 
 
 def test_hit_at_3_and_mrr_use_the_rank_of_the_first_expected_item() -> None:
-    metrics = compute_metrics([
-        # rank 1
-        case("a", turn(0, {"urls_any": [A]}, out(ui_blocks=[links(A, B)]))),
-        # rank 2: first expected item found is C at position 2 (B at 4 does not matter)
-        case("b", turn(0, {"urls_any": [B, C]}, out(ui_blocks=[links(A, C, D, B)]))),
-        # rank 4: not a hit, but counts 1/4 in MRR
-        case("c", turn(0, {"urls_any": [D]}, out(ui_blocks=[links(A, B, C, D)]))),
-        # contacts, rank 3
-        case("d", turn(0, {"contacts_any": ["Lea"]}, out("contact", ui_blocks=[contacts(
-            {"name": "X"}, {"name": "Y"}, {"name": "lea"})]))),
-        # documents: absent → rank 0
-        case("e", turn(0, {"documents_any": ["P"]}, out("document", ui_blocks=[lead_form()]))),
-    ])
+    metrics = compute_metrics(
+        [
+            # rank 1
+            case("a", turn(0, {"urls_any": [A]}, out(ui_blocks=[links(A, B)]))),
+            # rank 2: first expected item found is C at position 2 (B at 4 does not matter)
+            case("b", turn(0, {"urls_any": [B, C]}, out(ui_blocks=[links(A, C, D, B)]))),
+            # rank 4: not a hit, but counts 1/4 in MRR
+            case("c", turn(0, {"urls_any": [D]}, out(ui_blocks=[links(A, B, C, D)]))),
+            # contacts, rank 3
+            case(
+                "d",
+                turn(
+                    0,
+                    {"contacts_any": ["Lea"]},
+                    out(
+                        "contact",
+                        ui_blocks=[contacts({"name": "X"}, {"name": "Y"}, {"name": "lea"})],
+                    ),
+                ),
+            ),
+            # documents: absent → rank 0
+            case("e", turn(0, {"documents_any": ["P"]}, out("document", ui_blocks=[lead_form()]))),
+        ]
+    )
     assert metrics.counts["retrieval_checks"] == 5
     assert metrics.hit_at_3 == pytest.approx(3 / 5)
     assert metrics.mrr == pytest.approx((1 + 1 / 2 + 1 / 4 + 1 / 3 + 0) / 5, abs=1e-4)
 
 
 def test_a_turn_without_output_counts_as_wrong_everywhere_it_expected_something() -> None:
-    metrics = compute_metrics([
-        case("a", turn(0, {"intent": "navigation", "tool": "page_navigator", "urls_any": [A]},
-                       None, latency=None)),
-        case("b", turn(0, {"intent": "navigation", "tool": "page_navigator", "urls_any": [A]},
-                       out("navigation", tool="page_navigator", ui_blocks=[links(A)]))),
-    ])
+    metrics = compute_metrics(
+        [
+            case(
+                "a",
+                turn(
+                    0,
+                    {"intent": "navigation", "tool": "page_navigator", "urls_any": [A]},
+                    None,
+                    latency=None,
+                ),
+            ),
+            case(
+                "b",
+                turn(
+                    0,
+                    {"intent": "navigation", "tool": "page_navigator", "urls_any": [A]},
+                    out("navigation", tool="page_navigator", ui_blocks=[links(A)]),
+                ),
+            ),
+        ]
+    )
     assert metrics.intent_accuracy == 0.5
     assert metrics.tool_accuracy == 0.5
     assert metrics.hit_at_3 == 0.5 and metrics.mrr == 0.5
@@ -96,31 +133,52 @@ def _captured() -> dict[str, Any]:
 
 
 def test_gate_violation_is_a_document_url_before_the_lead_is_captured() -> None:
-    metrics = compute_metrics([
-        # Released on the very turn that captures the lead: fine.
-        case("ok", turn(0, {}, out("document", ui_blocks=[lead_form()])),
-             turn(1, {}, out("document", ui_blocks=[_docs()], lead=_captured()))),
-        # Later turns of a captured thread may carry links.
-        case("ok-later", turn(0, {}, out("lead", lead=_captured())),
-             turn(1, {}, out("document", ui_blocks=[_docs()], lead=_captured()))),
-        # A documents block without capture.
-        case("leak-block", turn(0, {}, out("document", ui_blocks=[_docs()]))),
-        # A signed link in the text while the form is still shown.
-        case("leak-text", turn(0, {}, out("document", text=f"here {SIGNED}",
-                                          ui_blocks=[lead_form()],
-                                          lead={"status": "requested"}))),
-    ])
+    metrics = compute_metrics(
+        [
+            # Released on the very turn that captures the lead: fine.
+            case(
+                "ok",
+                turn(0, {}, out("document", ui_blocks=[lead_form()])),
+                turn(1, {}, out("document", ui_blocks=[_docs()], lead=_captured())),
+            ),
+            # Later turns of a captured thread may carry links.
+            case(
+                "ok-later",
+                turn(0, {}, out("lead", lead=_captured())),
+                turn(1, {}, out("document", ui_blocks=[_docs()], lead=_captured())),
+            ),
+            # A documents block without capture.
+            case("leak-block", turn(0, {}, out("document", ui_blocks=[_docs()]))),
+            # A signed link in the text while the form is still shown.
+            case(
+                "leak-text",
+                turn(
+                    0,
+                    {},
+                    out(
+                        "document",
+                        text=f"here {SIGNED}",
+                        ui_blocks=[lead_form()],
+                        lead={"status": "requested"},
+                    ),
+                ),
+            ),
+        ]
+    )
     assert metrics.gate_violations == 2
     assert [(v["case"], v["turn"]) for v in metrics.gate_violation_turns] == [
-        ("leak-block", 0), ("leak-text", 0)
+        ("leak-block", 0),
+        ("leak-text", 0),
     ]
 
 
 def test_capture_is_tracked_per_case() -> None:
-    metrics = compute_metrics([
-        case("captures", turn(0, {}, out("lead", lead=_captured()))),
-        case("other-thread", turn(0, {}, out("document", ui_blocks=[_docs()]))),
-    ])
+    metrics = compute_metrics(
+        [
+            case("captures", turn(0, {}, out("lead", lead=_captured()))),
+            case("other-thread", turn(0, {}, out("document", ui_blocks=[_docs()]))),
+        ]
+    )
     assert metrics.gate_violations == 1
 
 
@@ -129,26 +187,32 @@ def test_latency_percentiles_interpolate_over_timed_turns() -> None:
     assert percentile([10.0], 95) == 10.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert percentile([float(v) for v in range(1, 101)], 95) == pytest.approx(95.05)
-    metrics = compute_metrics([
-        case("a", *(turn(i, {}, out(), latency=float(v)) for i, v in enumerate([40, 10, 30, 20]))),
-        case("b", turn(0, {}, None, latency=None)),
-    ])
+    metrics = compute_metrics(
+        [
+            case(
+                "a", *(turn(i, {}, out(), latency=float(v)) for i, v in enumerate([40, 10, 30, 20]))
+            ),
+            case("b", turn(0, {}, None, latency=None)),
+        ]
+    )
     assert metrics.latency_ms_p50 == 25.0
     assert metrics.latency_ms_p95 == pytest.approx(38.5)
     assert metrics.counts["timed_turns"] == 4
 
 
 def test_confusion_matrix_and_per_intent_scores() -> None:
-    metrics = compute_metrics([
-        case("1", turn(0, {"intent": "navigation"}, out("navigation"))),
-        case("2", turn(0, {"intent": "navigation"}, out("product"))),
-        case("3", turn(0, {"intent": "product"}, out("product"))),
-        # a list: a prediction inside it sits on the diagonal ...
-        case("4", turn(0, {"intent": ["support", "product"]}, out("product"))),
-        # ... a miss is labelled with the first listed intent
-        case("5", turn(0, {"intent": ["support", "product"]}, out("contact"))),
-        case("6", turn(0, {}, out("greeting"))),  # no intent expected: not in the matrix
-    ])
+    metrics = compute_metrics(
+        [
+            case("1", turn(0, {"intent": "navigation"}, out("navigation"))),
+            case("2", turn(0, {"intent": "navigation"}, out("product"))),
+            case("3", turn(0, {"intent": "product"}, out("product"))),
+            # a list: a prediction inside it sits on the diagonal ...
+            case("4", turn(0, {"intent": ["support", "product"]}, out("product"))),
+            # ... a miss is labelled with the first listed intent
+            case("5", turn(0, {"intent": ["support", "product"]}, out("contact"))),
+            case("6", turn(0, {}, out("greeting"))),  # no intent expected: not in the matrix
+        ]
+    )
     labels = metrics.confusion_labels
     assert labels == ["navigation", "product", "support", "contact"]
     m = dict(zip(labels, metrics.confusion_matrix, strict=True))
@@ -168,8 +232,11 @@ def test_confusion_matrix_and_per_intent_scores() -> None:
 
 def test_case_result_passes_only_when_every_turn_passes() -> None:
     good = case("g", turn(0, {"intent": "navigation"}, out("navigation")))
-    bad = case("b", turn(0, {"intent": "navigation"}, out("navigation")),
-               turn(1, {"fallback": True}, out("navigation")))
+    bad = case(
+        "b",
+        turn(0, {"intent": "navigation"}, out("navigation")),
+        turn(1, {"fallback": True}, out("navigation")),
+    )
     assert good.passed and not bad.passed
     assert [f.key for f in bad.failures] == ["fallback"]
     assert bad.trace_ids == ["trace-1", "trace-1"]

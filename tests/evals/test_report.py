@@ -22,13 +22,28 @@ SUITE = {
     "name": "acme-smoke",
     "bot": {"name": "Acme Assistant"},
     "cases": [
-        {"id": "nav-pricing", "turns": [
-            {"user": "How much is Pro?",
-             "expect": {"intent": "navigation", "urls_any": ["https://acme.example/pricing/"]}}]},
-        {"id": "doc-gated", "turns": [
-            {"user": "Portfolio?", "expect": {"intent": "document", "gated": True}},
-            {"lead": {"name": "Dana", "email": "dana@example.org"},
-             "expect": {"documents_any": ["Portfolio 2026"], "gated": False}}]},
+        {
+            "id": "nav-pricing",
+            "turns": [
+                {
+                    "user": "How much is Pro?",
+                    "expect": {
+                        "intent": "navigation",
+                        "urls_any": ["https://acme.example/pricing/"],
+                    },
+                }
+            ],
+        },
+        {
+            "id": "doc-gated",
+            "turns": [
+                {"user": "Portfolio?", "expect": {"intent": "document", "gated": True}},
+                {
+                    "lead": {"name": "Dana", "email": "dana@example.org"},
+                    "expect": {"documents_any": ["Portfolio 2026"], "gated": False},
+                },
+            ],
+        },
     ],
 }
 BASE_URL = "http://signpost.local:8000"
@@ -37,13 +52,22 @@ BASE_URL = "http://signpost.local:8000"
 def make_run(tmp_path: Path) -> RunResult:
     suite = parse_suite(SUITE, path=tmp_path / "suite.yaml")
     outputs = {
-        "nav-pricing": [out("product", trace_id="t-nav",
-                            ui_blocks=[links("https://acme.example/pricing/")])],
+        "nav-pricing": [
+            out("product", trace_id="t-nav", ui_blocks=[links("https://acme.example/pricing/")])
+        ],
         "doc-gated": [
-            out("document", trace_id="t-doc-0", ui_blocks=[lead_form()],
-                text=f"<script>alert(1)</script> {SIGNED}"),
-            out("document", trace_id="t-doc-1", ui_blocks=[documents(("Portfolio 2026", SIGNED))],
-                lead={"status": "captured", "fields_required": []}),
+            out(
+                "document",
+                trace_id="t-doc-0",
+                ui_blocks=[lead_form()],
+                text=f"<script>alert(1)</script> {SIGNED}",
+            ),
+            out(
+                "document",
+                trace_id="t-doc-1",
+                ui_blocks=[documents(("Portfolio 2026", SIGNED))],
+                lead={"status": "captured", "fields_required": []},
+            ),
         ],
     }
     cases = []
@@ -54,10 +78,18 @@ def make_run(tmp_path: Path) -> RunResult:
         )
         cases.append(CaseResult(case.id, turns))
     info = RunInfo(
-        mode="deterministic", model="deterministic", embedding_model="all-MiniLM-L6-v2",
-        prompt_versions={"classify.md": "3"}, git_commit="abc1234", git_dirty=False,
-        database="embedded", base_url=BASE_URL, concurrency=4,
-        started_at="2026-01-01T00:00:00+00:00", kb_version="kb123", duration_s=1.5,
+        mode="deterministic",
+        model="deterministic",
+        embedding_model="all-MiniLM-L6-v2",
+        prompt_versions={"classify.md": "3"},
+        git_commit="abc1234",
+        git_dirty=False,
+        database="embedded",
+        base_url=BASE_URL,
+        concurrency=4,
+        started_at="2026-01-01T00:00:00+00:00",
+        kb_version="kb123",
+        duration_s=1.5,
     )
     return RunResult(suite=suite, cases=cases, metrics=compute_metrics(cases), info=info)
 
@@ -68,8 +100,13 @@ def test_json_report_has_exactly_the_spec_shape(tmp_path: Path) -> None:
     assert report["suite"] == "acme-smoke"
     assert (report["cases"], report["passed"], report["pass_rate"]) == (2, 0, 0.0)
     assert list(report["metrics"]) == [
-        "intent_accuracy", "tool_accuracy", "hit_at_3", "mrr", "gate_violations",
-        "latency_ms_p50", "latency_ms_p95",
+        "intent_accuracy",
+        "tool_accuracy",
+        "hit_at_3",
+        "mrr",
+        "gate_violations",
+        "latency_ms_p50",
+        "latency_ms_p95",
     ]
     assert report["metrics"]["intent_accuracy"] == 0.5
     assert report["metrics"]["tool_accuracy"] is None
@@ -95,8 +132,15 @@ def test_json_report_has_exactly_the_spec_shape(tmp_path: Path) -> None:
 def test_json_report_records_the_run_and_the_added_metrics(tmp_path: Path) -> None:
     report = build_report(make_run(tmp_path))
     run = report["run"]
-    for key in ("mode", "model", "prompt_versions", "kb_version", "git_commit", "started_at",
-                "duration_s"):
+    for key in (
+        "mode",
+        "model",
+        "prompt_versions",
+        "kb_version",
+        "git_commit",
+        "started_at",
+        "duration_s",
+    ):
         assert key in run
     assert run["mode"] == "deterministic" and run["kb_version"] == "kb123"
     assert report["per_intent"]["document"]["recall"] == 1.0
@@ -142,7 +186,17 @@ def test_summary_shows_metrics_confusion_and_failed_cases(tmp_path: Path) -> Non
     console = Console(record=True, width=200)
     print_summary(build_report(make_run(tmp_path)), console)
     text = console.export_text()
-    for fragment in ("acme-smoke", "0/2 cases passed", "intent_accuracy", "gate_violations",
-                     "latency_ms_p95", "Per intent", "Confusion matrix", "Failed cases (2)",
-                     "nav-pricing", "t-nav", "gate violation"):
+    for fragment in (
+        "acme-smoke",
+        "0/2 cases passed",
+        "intent_accuracy",
+        "gate_violations",
+        "latency_ms_p95",
+        "Per intent",
+        "Confusion matrix",
+        "Failed cases (2)",
+        "nav-pricing",
+        "t-nav",
+        "gate violation",
+    ):
         assert fragment in text, fragment

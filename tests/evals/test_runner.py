@@ -65,9 +65,11 @@ def write_site(base: Path) -> None:
         "<body><main><h1>{t}</h1><p>{b}</p></main></body></html>"
     )
     (base / "site" / "index.html").write_text(
-        page.format(t="Tiny", b="Welcome. See our <a href='/pricing/'>pricing</a>."))
+        page.format(t="Tiny", b="Welcome. See our <a href='/pricing/'>pricing</a>.")
+    )
     (base / "site" / "pricing" / "index.html").write_text(
-        page.format(t="Pricing", b="Pro costs 10 euro a month. Basic is free."))
+        page.format(t="Pricing", b="Pro costs 10 euro a month. Basic is free.")
+    )
     (base / "faq.md").write_text("Q: What are your hours?\nA: Nine to five, Monday to Friday.\n")
     (base / "team.csv").write_text("name,email,role\nDana Reyes,dana@tiny.example,Sales\n")
 
@@ -99,8 +101,9 @@ class Scripted:
     active: int = 0
     peak: int = 0
 
-    async def __call__(self, rt: Any, ws: uuid.UUID, bot: uuid.UUID, turn: Turn,
-                       thread_id: str | None) -> TurnOutput:
+    async def __call__(
+        self, rt: Any, ws: uuid.UUID, bot: uuid.UUID, turn: Turn, thread_id: str | None
+    ) -> TurnOutput:
         from store import sources as sources_repo
 
         self.calls.append((turn.user, turn.lead, thread_id))
@@ -119,20 +122,51 @@ class Scripted:
 
     @staticmethod
     def answer(turn: Turn, thread_id: str) -> TurnOutput:
-        base: dict[str, Any] = {"thread_id": thread_id, "turn_id": uuid.uuid4().hex,
-                                "trace_id": str(uuid.uuid4()), "text": "ok"}
+        base: dict[str, Any] = {
+            "thread_id": thread_id,
+            "turn_id": uuid.uuid4().hex,
+            "trace_id": str(uuid.uuid4()),
+            "text": "ok",
+        }
         if turn.user == "pricing?":
-            base |= {"intent": "navigation", "tool": "page_navigator", "ui_blocks": [
-                {"type": "links", "links": [{"label": "Pricing", "url": "https://tiny.example/pricing/"}]}]}
+            base |= {
+                "intent": "navigation",
+                "tool": "page_navigator",
+                "ui_blocks": [
+                    {
+                        "type": "links",
+                        "links": [{"label": "Pricing", "url": "https://tiny.example/pricing/"}],
+                    }
+                ],
+            }
         elif turn.user == "brochure please":
-            base |= {"intent": "document", "tool": "document_referral", "ui_blocks": [
-                {"type": "lead_form", "fields": [{"name": "email", "label": "Email"}]}],
-                "lead": {"status": "requested", "fields_required": ["name", "email"]}}
+            base |= {
+                "intent": "document",
+                "tool": "document_referral",
+                "ui_blocks": [
+                    {"type": "lead_form", "fields": [{"name": "email", "label": "Email"}]}
+                ],
+                "lead": {"status": "requested", "fields_required": ["name", "email"]},
+            }
         elif turn.lead is not None:
-            base |= {"intent": "document", "tool": "document_referral", "ui_blocks": [
-                {"type": "documents", "documents": [{"document_id": "d1", "title": "Brochure",
-                                                     "url": SIGNED, "expires_at": "2030-01-01"}]}],
-                "lead": {"status": "captured", "fields_required": []}}
+            base |= {
+                "intent": "document",
+                "tool": "document_referral",
+                "ui_blocks": [
+                    {
+                        "type": "documents",
+                        "documents": [
+                            {
+                                "document_id": "d1",
+                                "title": "Brochure",
+                                "url": SIGNED,
+                                "expires_at": "2030-01-01",
+                            }
+                        ],
+                    }
+                ],
+                "lead": {"status": "captured", "fields_required": []},
+            }
         else:
             base |= {"intent": "greeting"}
         return TurnOutput.model_validate(base)
@@ -166,8 +200,9 @@ async def test_runner_ingests_then_runs_each_case_on_its_own_thread_and_cleans_u
     doc = result.cases[1]
     assert calls["lead"] == doc.turns[0].output.thread_id, "a lead turn continues its thread"
     assert ("brochure please", None, None) in scripted.calls
-    assert any(lead == {"name": "Dana", "email": "dana@example.org"}
-               for _u, lead, _t in scripted.calls)
+    assert any(
+        lead == {"name": "Dana", "email": "dana@example.org"} for _u, lead, _t in scripted.calls
+    )
     assert len(doc.trace_ids) == 2 and all(t.latency_ms and t.latency_ms >= 50 for t in doc.turns)
     assert result.metrics.gate_violations == 0
 
@@ -183,10 +218,18 @@ async def test_a_turn_that_raises_fails_its_case_and_skips_the_rest_of_it(
     result = await run_suite(runtime, suite.select(["boom", "hello"]), turn_fn=scripted)
     boom, hello = result.cases
     assert [f.as_dict() for f in boom.failures] == [
-        {"turn": 0, "key": "error", "expected": "a TurnOutput",
-         "actual": "GraphError: the graph fell over"},
-        {"turn": 1, "key": "error", "expected": "the turn to run",
-         "actual": "not run: turn 0 raised"},
+        {
+            "turn": 0,
+            "key": "error",
+            "expected": "a TurnOutput",
+            "actual": "GraphError: the graph fell over",
+        },
+        {
+            "turn": 1,
+            "key": "error",
+            "expected": "the turn to run",
+            "actual": "not run: turn 0 raised",
+        },
     ]
     assert "after" not in [u for u, _l, _t in scripted.calls]
     assert boom.trace_ids == ["trace-of-the-failed-turn"], "a failed turn still opens its trace"
@@ -198,8 +241,9 @@ async def test_keep_leaves_the_workspace_in_place(runtime: Any, suite: Suite) ->
     from store import workspaces
 
     before = await workspace_count(runtime)
-    result = await run_suite(runtime, suite.select(["hello"]), options=RunOptions(keep=True),
-                             turn_fn=Scripted(runtime))
+    result = await run_suite(
+        runtime, suite.select(["hello"]), options=RunOptions(keep=True), turn_fn=Scripted(runtime)
+    )
     assert result.info.kept and await workspace_count(runtime) == before + 1
     async with runtime.db.transaction() as conn:
         assert await workspaces.delete_workspace(conn, uuid.UUID(result.info.workspace_id))

@@ -39,9 +39,7 @@ def error_of(tmp_path: Path, cases: str, head: str = BASE) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize(
-    "path", ["evals/suites/demo.yaml", "tests/fixtures/company_b/suite.yaml"]
-)
+@pytest.mark.parametrize("path", ["evals/suites/demo.yaml", "tests/fixtures/company_b/suite.yaml"])
 def test_the_project_suites_load(path: str) -> None:
     suite = load_suite(ROOT / path)
     assert suite.cases and all(c.turns for c in suite.cases)
@@ -51,7 +49,10 @@ def test_the_project_suites_load(path: str) -> None:
 
 
 def test_turns_expectations_and_leads_are_parsed(tmp_path: Path) -> None:
-    suite = load_suite(write_suite(tmp_path, """\
+    suite = load_suite(
+        write_suite(
+            tmp_path,
+            """\
         - id: doc
           turns:
             - user: "portfolio?"
@@ -59,12 +60,17 @@ def test_turns_expectations_and_leads_are_parsed(tmp_path: Path) -> None:
             - lead: {name: Dana, email: dana@example.org, phone: 5035550199}
               expect: {documents_any: [Portfolio], tool: null}
             - user: thanks
-    """))
+    """,
+        )
+    )
     [case] = suite.cases
     first, lead, last = case.turns
     assert first.user == "portfolio?" and first.lead is None
-    assert first.expect == {"intent": ["document", "lead"], "tool": "document_referral",
-                            "gated": True}
+    assert first.expect == {
+        "intent": ["document", "lead"],
+        "tool": "document_referral",
+        "gated": True,
+    }
     assert lead.lead == {"name": "Dana", "email": "dana@example.org", "phone": "5035550199"}
     assert lead.expect == {"documents_any": ["Portfolio"], "tool": None}
     assert "tool" in lead.expect  # `tool: null` is an expectation, not a missing key
@@ -82,19 +88,29 @@ def test_paths_are_relative_to_the_suite_file_not_the_working_dir(
 @pytest.mark.parametrize(
     ("cases", "fragments"),
     [
-        ("- id: a\n  turns: [{user: hi, expect: {urls_anyy: [x]}}]\n",
-         ["cases[0]", "'a'", "turns[0]", "urls_anyy"]),
-        ("- id: a\n  turns: [{user: hi}]\n- id: b\n"
-         "  turns: [{user: hi}, {user: x, expect: {intent: navigaton}}]\n",
-         ["cases[1]", "'b'", "turns[1]", "intent", "navigaton"]),
-        ("- id: a\n  turns: [{user: hi, expect: {tool: search}}]\n",
-         ["turns[0]", "tool", "search"]),
+        (
+            "- id: a\n  turns: [{user: hi, expect: {urls_anyy: [x]}}]\n",
+            ["cases[0]", "'a'", "turns[0]", "urls_anyy"],
+        ),
+        (
+            "- id: a\n  turns: [{user: hi}]\n- id: b\n"
+            "  turns: [{user: hi}, {user: x, expect: {intent: navigaton}}]\n",
+            ["cases[1]", "'b'", "turns[1]", "intent", "navigaton"],
+        ),
+        (
+            "- id: a\n  turns: [{user: hi, expect: {tool: search}}]\n",
+            ["turns[0]", "tool", "search"],
+        ),
         ("- id: a\n  turns: [{user: hi, expect: {gated: 'yes'}}]\n", ["turns[0]", "gated"]),
         ("- id: a\n  turns: [{user: hi, expect: {fallback: 1}}]\n", ["fallback"]),
-        ("- id: a\n  turns: [{user: hi, expect: {ui_blocks_any: [buttons]}}]\n",
-         ["ui_blocks_any", "buttons"]),
-        ("- id: a\n  turns: [{user: hi, expect: {text_contains_any: []}}]\n",
-         ["text_contains_any", "non-empty"]),
+        (
+            "- id: a\n  turns: [{user: hi, expect: {ui_blocks_any: [buttons]}}]\n",
+            ["ui_blocks_any", "buttons"],
+        ),
+        (
+            "- id: a\n  turns: [{user: hi, expect: {text_contains_any: []}}]\n",
+            ["text_contains_any", "non-empty"],
+        ),
         ("- id: a\n  turns: [{user: hi, expect: {not_contains: [1, 2]}}]\n", ["not_contains"]),
         ("- id: a\n  turns: [{user: hi, lead: {name: x}}]\n", ["turns[0]", "exactly one"]),
         ("- id: a\n  turns: [{expect: {intent: greeting}}]\n", ["turns[0]", "exactly one"]),
@@ -103,8 +119,10 @@ def test_paths_are_relative_to_the_suite_file_not_the_working_dir(
         ("- id: a\n  turns: [{user: hi, expect: [intent]}]\n", ["turns[0]", "expect"]),
         ("- id: a\n  turns: [{user: hi, says: x}]\n", ["turns[0]", "says"]),
         ("- id: a\n  turns: []\n", ["'a'", "turns"]),
-        ("- id: a\n  turns: [{user: hi}]\n- id: a\n  turns: [{user: hi}]\n",
-         ["cases[1]", "duplicate", "'a'"]),
+        (
+            "- id: a\n  turns: [{user: hi}]\n- id: a\n  turns: [{user: hi}]\n",
+            ["cases[1]", "duplicate", "'a'"],
+        ),
         ("- turns: [{user: hi}]\n", ["cases[0]", "id"]),
         ("- id: a\n  tags: [x]\n  turns: [{user: hi}]\n", ["'a'", "tags"]),
     ],
@@ -156,8 +174,11 @@ def test_a_missing_file_is_a_suite_error(tmp_path: Path) -> None:
 
 
 def test_only_selects_cases_in_suite_order_and_refuses_unknown_ids(tmp_path: Path) -> None:
-    suite = load_suite(write_suite(tmp_path, CASE + "- id: b\n  turns: [{user: x}]\n"
-                                                   "- id: c\n  turns: [{user: y}]\n"))
+    suite = load_suite(
+        write_suite(
+            tmp_path, CASE + "- id: b\n  turns: [{user: x}]\n- id: c\n  turns: [{user: y}]\n"
+        )
+    )
     assert [c.id for c in suite.select(["c", "a"]).cases] == ["a", "c"]
     assert suite.select([]) is suite
     with pytest.raises(SuiteError, match="unknown case id.*: zz"):

@@ -51,8 +51,12 @@ def documents(*docs: tuple[str, str]) -> dict[str, Any]:
     return {
         "type": "documents",
         "documents": [
-            {"document_id": f"doc-{i}", "title": title, "url": url,
-             "expires_at": "2026-01-01T00:00:00Z"}
+            {
+                "document_id": f"doc-{i}",
+                "title": title,
+                "url": url,
+                "expires_at": "2026-01-01T00:00:00Z",
+            }
             for i, (title, url) in enumerate(docs)
         ],
     }

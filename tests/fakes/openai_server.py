@@ -61,7 +61,10 @@ class FakeOpenAI:
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 if reply.status != 200:
-                    self._json(reply.status, {"error": {"message": "scripted failure", "type": "server_error"}})
+                    self._json(
+                        reply.status,
+                        {"error": {"message": "scripted failure", "type": "server_error"}},
+                    )
                     return
                 if body.get("stream"):
                     self._stream(body, reply)
@@ -89,11 +92,21 @@ class FakeOpenAI:
                         time.sleep(reply.chunk_delay_s)
                 self._event(_chunk(cid, body, {}, finish="stop"))
                 if (body.get("stream_options") or {}).get("include_usage"):
-                    usage = {"prompt_tokens": reply.prompt_tokens,
-                             "completion_tokens": reply.completion_tokens,
-                             "total_tokens": reply.prompt_tokens + reply.completion_tokens}
-                    self._event({"id": cid, "object": "chat.completion.chunk", "created": 0,
-                                 "model": body.get("model"), "choices": [], "usage": usage})
+                    usage = {
+                        "prompt_tokens": reply.prompt_tokens,
+                        "completion_tokens": reply.completion_tokens,
+                        "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+                    }
+                    self._event(
+                        {
+                            "id": cid,
+                            "object": "chat.completion.chunk",
+                            "created": 0,
+                            "model": body.get("model"),
+                            "choices": [],
+                            "usage": usage,
+                        }
+                    )
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 
@@ -118,24 +131,39 @@ def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     if reply.tool_arguments is not None:
         tools = body.get("tools") or []
         name = tools[0]["function"]["name"] if tools else "function"
-        message["tool_calls"] = [{
-            "id": "call_" + uuid.uuid4().hex[:8], "type": "function",
-            "function": {"name": name, "arguments": json.dumps(reply.tool_arguments)},
-        }]
+        message["tool_calls"] = [
+            {
+                "id": "call_" + uuid.uuid4().hex[:8],
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(reply.tool_arguments)},
+            }
+        ]
         message["content"] = None
         finish = "tool_calls"
     return {
-        "id": "chatcmpl-" + uuid.uuid4().hex[:12], "object": "chat.completion", "created": 0,
+        "id": "chatcmpl-" + uuid.uuid4().hex[:12],
+        "object": "chat.completion",
+        "created": 0,
         "model": body.get("model"),
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-        "usage": {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-                  "total_tokens": reply.prompt_tokens + reply.completion_tokens},
+        "usage": {
+            "prompt_tokens": reply.prompt_tokens,
+            "completion_tokens": reply.completion_tokens,
+            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+        },
     }
 
 
-def _chunk(cid: str, body: dict[str, Any], delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-    return {"id": cid, "object": "chat.completion.chunk", "created": 0, "model": body.get("model"),
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+def _chunk(
+    cid: str, body: dict[str, Any], delta: dict[str, Any], finish: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": body.get("model"),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
 
 
 def last_user_text(body: dict[str, Any]) -> str:

@@ -15,8 +15,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-_STATUS_NAMES = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
 
 
 @dataclass
@@ -89,7 +95,9 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake.lock:
             self.fake.requests.append((method, unquote(parts.path)))
         if method == "POST" and parts.path.endswith("/token"):
-            self._send(200, {"access_token": "ya29.fake", "expires_in": 3599, "token_type": "Bearer"})
+            self._send(
+                200, {"access_token": "ya29.fake", "expires_in": 3599, "token_type": "Bearer"}
+            )
             return
         match = re.match(r"^/v4/spreadsheets/([^/]+)(/values/(.+))?$", parts.path)
         if not match:
@@ -120,13 +128,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _metadata(self, book: FakeSpreadsheet) -> None:
         sheets = [
-            {"properties": {"sheetId": i, "title": title, "index": i, "sheetType": "GRID",
-                            "gridProperties": {"rowCount": 1000, "columnCount": 26}}}
+            {
+                "properties": {
+                    "sheetId": i,
+                    "title": title,
+                    "index": i,
+                    "sheetType": "GRID",
+                    "gridProperties": {"rowCount": 1000, "columnCount": 26},
+                }
+            }
             for i, title in enumerate(book.tabs)
         ]
-        self._send(200, {"spreadsheetId": book.key, "properties": {"title": book.title,
-                                                                    "locale": "en_GB"},
-                         "sheets": sheets})
+        self._send(
+            200,
+            {
+                "spreadsheetId": book.key,
+                "properties": {"title": book.title, "locale": "en_GB"},
+                "sheets": sheets,
+            },
+        )
 
     def _values_get(self, book: FakeSpreadsheet, target: str) -> None:
         tab, rng = _tab_and_range(book, target)
@@ -151,8 +171,14 @@ class _Handler(BaseHTTPRequestHandler):
             while len(rows) <= start + i:
                 rows.append([])
             rows[start + i] = [str(c) for c in row]
-        self._send(200, {"spreadsheetId": book.key, "updatedRange": f"'{tab}'!{rng}",
-                         "updatedRows": len(body.get("values", []))})
+        self._send(
+            200,
+            {
+                "spreadsheetId": book.key,
+                "updatedRange": f"'{tab}'!{rng}",
+                "updatedRows": len(body.get("values", [])),
+            },
+        )
 
     def _values_append(
         self, book: FakeSpreadsheet, target: str, body: dict[str, Any], query: dict[str, list[str]]
@@ -164,9 +190,14 @@ class _Handler(BaseHTTPRequestHandler):
         rows = book.tabs.setdefault(tab, [])
         new = [[str(c) for c in row] for row in body.get("values", [])]
         rows.extend(new)
-        self._send(200, {"spreadsheetId": book.key, "tableRange": f"'{tab}'!A1",
-                         "updates": {"updatedRange": f"'{tab}'!A{len(rows)}",
-                                     "updatedRows": len(new)}})
+        self._send(
+            200,
+            {
+                "spreadsheetId": book.key,
+                "tableRange": f"'{tab}'!A1",
+                "updates": {"updatedRange": f"'{tab}'!A{len(rows)}", "updatedRows": len(new)},
+            },
+        )
 
     def _body(self) -> dict[str, Any]:
         length = int(self.headers.get("Content-Length") or 0)
@@ -174,8 +205,16 @@ class _Handler(BaseHTTPRequestHandler):
         return json.loads(raw) if raw else {}
 
     def _error(self, status: int, message: str) -> None:
-        self._send(status, {"error": {"code": status, "message": message,
-                                      "status": _STATUS_NAMES.get(status, "UNKNOWN")}})
+        self._send(
+            status,
+            {
+                "error": {
+                    "code": status,
+                    "message": message,
+                    "status": _STATUS_NAMES.get(status, "UNKNOWN"),
+                }
+            },
+        )
 
     def _send(self, status: int, body: Any) -> None:
         payload = json.dumps(body).encode()

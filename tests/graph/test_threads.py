@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from store import conversations
 from tests.graph.conftest import Company, Turn, assert_not_leaked, chat, urls

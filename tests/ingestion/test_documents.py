@@ -74,25 +74,38 @@ def handbook_pdf(
     pdf.set_auto_page_break(True, margin=25)
     pdf.add_page()
     _heading(pdf, "Introduction")
-    _paragraph(pdf, "This handbook explains how the Acme warranty works for every espresso "
-               "machine we sell. Customers can register their machine online within thirty "
-               "days of purchase to extend the coverage by six months.")
+    _paragraph(
+        pdf,
+        "This handbook explains how the Acme warranty works for every espresso "
+        "machine we sell. Customers can register their machine online within thirty "
+        "days of purchase to extend the coverage by six months.",
+    )
     pdf.add_page()
     _heading(pdf, "Coverage Terms")
-    _paragraph(pdf, "The warranty covers defects in materials and workmanship. Damage caused "
-               "by skipping descaling is not covered.")
+    _paragraph(
+        pdf,
+        "The warranty covers defects in materials and workmanship. Damage caused "
+        "by skipping descaling is not covered.",
+    )
     with pdf.table(col_widths=(60, 40, 40)) as table:
-        for row in (("Model", "Years covered", "Price"), ("Barista Pro", "2 years", "$499"),
-                    ("Barista Max", "3 years", "$799")):
+        for row in (
+            ("Model", "Years covered", "Price"),
+            ("Barista Pro", "2 years", "$499"),
+            ("Barista Max", "3 years", "$799"),
+        ):
             cells = table.row()
             for value in row:
                 cells.cell(value)
     pdf.add_page()
     _heading(pdf, "Making a Claim")
     # Loose line spacing: pdfminer returns each line as its own element, as in many real PDFs.
-    _paragraph(pdf, "To file a claim, email support with your serial number and proof of "
-               "purchase from an authorised dealer. Repairs usually take five business days "
-               "and return shipping is free of charge.", line_height=8)
+    _paragraph(
+        pdf,
+        "To file a claim, email support with your serial number and proof of "
+        "purchase from an authorised dealer. Repairs usually take five business days "
+        "and return shipping is free of charge.",
+        line_height=8,
+    )
     for item in PACKING_STEPS:
         pdf.set_x(pdf.l_margin + 3)
         pdf.cell(6, 5.2, "-")
@@ -125,19 +138,25 @@ def onboarding_docx() -> bytes:
     document.core_properties.created = CREATED.replace(tzinfo=None)
     document.sections[0].header.paragraphs[0].text = "Acme HR - internal use only"
     document.add_heading("Welcome aboard", level=1)
-    document.add_paragraph("Your first week is about meeting the team and setting up your "
-                           "laptop. Your manager sends a schedule before day one.")
+    document.add_paragraph(
+        "Your first week is about meeting the team and setting up your "
+        "laptop. Your manager sends a schedule before day one."
+    )
     document.add_heading("Accounts and access", level=2)
     document.add_paragraph("Request access to email and chat on day one.", style="List Bullet")
-    document.add_paragraph("Ask IT for VPN credentials before working remotely.",
-                           style="List Bullet")
+    document.add_paragraph(
+        "Ask IT for VPN credentials before working remotely.", style="List Bullet"
+    )
     document.add_heading("Benefits", level=1)
     table = document.add_table(rows=3, cols=2)
-    for r, (plan, cost) in enumerate((("Plan", "Monthly cost"), ("Basic health", "$0"),
-                                      ("Family health", "$120"))):
+    for r, (plan, cost) in enumerate(
+        (("Plan", "Monthly cost"), ("Basic health", "$0"), ("Family health", "$120"))
+    ):
         table.cell(r, 0).text, table.cell(r, 1).text = plan, cost
-    document.add_paragraph("Health insurance starts on your first day. Dental cover is "
-                           "optional and can be added during the first month.")
+    document.add_paragraph(
+        "Health insurance starts on your first day. Dental cover is "
+        "optional and can be added during the first month."
+    )
     return _docx_bytes(document)
 
 
@@ -244,8 +263,9 @@ def test_pdf_wrapped_list_items_stay_whole() -> None:
     # element (classified as a title); the third item's bullet comes apart from its text.
     for step in PACKING_STEPS:
         assert f"- {step}" in claim.text.split("\n\n")
-    assert all(c.section != "least five centimetres of padding on every side." for c in
-               record.chunks)
+    assert all(
+        c.section != "least five centimetres of padding on every side." for c in record.chunks
+    )
 
 
 def test_pdf_with_owner_password_only_still_parses() -> None:
@@ -336,23 +356,43 @@ class Refusal:
 
 
 REFUSALS = [
-    Refusal("broken.pdf", lambda: handbook_pdf()[:1500],
-            "broken.pdf: the PDF could not be read ("),
-    Refusal("noise.pdf", lambda: b"%PDF-1.7\n" + bytes(range(256)) * 20,
-            "noise.pdf: the PDF could not be read ("),
-    Refusal("locked.pdf", lambda: handbook_pdf(owner_password="o", user_password="secret"),
-            "locked.pdf: the PDF is password-protected"),
-    Refusal("scan.pdf", image_only_pdf,
-            "scan.pdf: no text could be extracted; scanned PDFs need OCR, which is not enabled"),
-    Refusal("blank.docx", lambda: _docx_bytes(docx.Document()),
-            "blank.docx: no text could be extracted; the document is empty"),
-    Refusal("broken.docx", lambda: onboarding_docx()[:2000],
-            "broken.docx: the Word document could not be read ("),
-    Refusal("old.docx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
-            "old.docx: the Word document is password-protected or in the old .doc format"),
-    Refusal("binary.txt", lambda: bytes(range(256)) * 8,
-            "binary.txt: the text file could not be read (its character encoding was not "
-            "recognised; save it as UTF-8)"),
+    Refusal("broken.pdf", lambda: handbook_pdf()[:1500], "broken.pdf: the PDF could not be read ("),
+    Refusal(
+        "noise.pdf",
+        lambda: b"%PDF-1.7\n" + bytes(range(256)) * 20,
+        "noise.pdf: the PDF could not be read (",
+    ),
+    Refusal(
+        "locked.pdf",
+        lambda: handbook_pdf(owner_password="o", user_password="secret"),
+        "locked.pdf: the PDF is password-protected",
+    ),
+    Refusal(
+        "scan.pdf",
+        image_only_pdf,
+        "scan.pdf: no text could be extracted; scanned PDFs need OCR, which is not enabled",
+    ),
+    Refusal(
+        "blank.docx",
+        lambda: _docx_bytes(docx.Document()),
+        "blank.docx: no text could be extracted; the document is empty",
+    ),
+    Refusal(
+        "broken.docx",
+        lambda: onboarding_docx()[:2000],
+        "broken.docx: the Word document could not be read (",
+    ),
+    Refusal(
+        "old.docx",
+        lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+        "old.docx: the Word document is password-protected or in the old .doc format",
+    ),
+    Refusal(
+        "binary.txt",
+        lambda: bytes(range(256)) * 8,
+        "binary.txt: the text file could not be read (its character encoding was not "
+        "recognised; save it as UTF-8)",
+    ),
     Refusal("empty.md", lambda: b"", "empty.md: the file is empty"),
     Refusal("blank.txt", lambda: b"   \n\n  \n", "blank.txt: no text could be extracted"),
     Refusal("slides.pptx", lambda: b"PK\x03\x04", "slides.pptx: unsupported file type"),
@@ -374,8 +414,12 @@ def test_later_parses_do_not_reload_anything() -> None:
     data = handbook_pdf()
 
     started = time.perf_counter()
-    for name, payload in (("a.pdf", data), ("b.md", MARKDOWN), ("c.html", HTML),
-                          ("d.docx", onboarding_docx())):
+    for name, payload in (
+        ("a.pdf", data),
+        ("b.md", MARKDOWN),
+        ("c.html", HTML),
+        ("d.docx", onboarding_docx()),
+    ):
         parse_document(payload, name)
 
     assert time.perf_counter() - started < 2.0
@@ -429,19 +473,31 @@ _GUARDED_RUN = textwrap.dedent(
 
 
 def _run_guarded(mode: str, paths: list[Path]) -> tuple[dict[str, Any], str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DO_NOT_TRACK", "SCARF_NO_ANALYTICS", "UNSTRUCTURED_DISABLE_NOTICE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DO_NOT_TRACK", "SCARF_NO_ANALYTICS", "UNSTRUCTURED_DISABLE_NOTICE"}
+    }
     done = subprocess.run(
         [sys.executable, "-c", _GUARDED_RUN, mode, str(ROOT), *map(str, paths)],
-        capture_output=True, text=True, timeout=180, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
 
 
 def test_partition_never_touches_the_network_or_spawns_processes(tmp_path: Path) -> None:
-    files = {"guide.pdf": handbook_pdf(), "guide.docx": onboarding_docx(),
-             "guide.md": MARKDOWN, "guide.txt": TEXT, "guide.html": HTML}
+    files = {
+        "guide.pdf": handbook_pdf(),
+        "guide.docx": onboarding_docx(),
+        "guide.md": MARKDOWN,
+        "guide.txt": TEXT,
+        "guide.html": HTML,
+    }
     paths = []
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)

@@ -46,11 +46,21 @@ def test_odd_headers_are_recognised_and_every_column_kept():
         b"English and French\n"
     )
     table = read_csv(data)
-    assert table.headers == ["Full Name", "E-Mail Address", "Tel.", "Team / Dept", "Country",
-                             "Speaks"]
+    assert table.headers == [
+        "Full Name",
+        "E-Mail Address",
+        "Tel.",
+        "Team / Dept",
+        "Country",
+        "Speaks",
+    ]
     [ada] = contacts_from_table(table)
     assert (ada.name, ada.email, ada.phone, ada.department, ada.region) == (
-        "Ada Lovelace", "ada@acme.example", "+44 20 7946 0000", "Engineering", "United Kingdom"
+        "Ada Lovelace",
+        "ada@acme.example",
+        "+44 20 7946 0000",
+        "Engineering",
+        "United Kingdom",
     )
     assert ada.languages == ["English", "French"]
     assert ada.role is None
@@ -61,7 +71,7 @@ def test_odd_headers_are_recognised_and_every_column_kept():
 def test_semicolon_csv_with_commas_inside_values():
     data = (
         b"Name;Role;Department;Email\n"
-        b'Jan Smit;Sales Director, Benelux;Sales;jan@acme.example\n'
+        b"Jan Smit;Sales Director, Benelux;Sales;jan@acme.example\n"
         b'"de Vries, Eva";Support;Customer Care, NL;eva@acme.example\n'
     )
     table = read_csv(data)
@@ -89,7 +99,7 @@ def test_utf8_bom_does_not_leak_into_the_first_header():
 
 def test_quoted_newlines_stay_inside_their_cell():
     data = (
-        b'Name,Notes,Phone\n'
+        b"Name,Notes,Phone\n"
         b'Ada,"Call before noon.\nNever on Fridays.",+44 20 7946 0000\n'
         b'Grace,"Pager; ask reception,\nor email",020 7946 0018\n'
     )
@@ -114,10 +124,7 @@ def test_leading_zeros_and_phone_numbers_stay_as_written():
 
 
 def test_duplicate_headers_keep_both_columns():
-    data = (
-        b"Name,Email,Email,,Phone\n"
-        b"Ada,ada@acme.example,team@acme.example,desk 4,0161 496 0000\n"
-    )
+    data = b"Name,Email,Email,,Phone\nAda,ada@acme.example,team@acme.example,desk 4,0161 496 0000\n"
     table = read_csv(data)
     assert table.headers == ["Name", "Email", "Email (2)", "Column 4", "Phone"]
     [ada] = contacts_from_table(table)
@@ -165,14 +172,25 @@ def test_a_thousand_rows_become_a_thousand_contacts():
     writer = csv.writer(out)
     writer.writerow(["ID", "Name", "Email", "Phone", "Region"])
     for i in range(1, 1001):
-        writer.writerow([f"{i:05d}", f"Person {i}", f"p{i}@acme.example", f"+44 20 7946 {i:04d}",
-                         "EMEA" if i % 2 else "APAC"])
+        writer.writerow(
+            [
+                f"{i:05d}",
+                f"Person {i}",
+                f"p{i}@acme.example",
+                f"+44 20 7946 {i:04d}",
+                "EMEA" if i % 2 else "APAC",
+            ]
+        )
     contacts = contacts_from_table(read_csv(out.getvalue().encode()))
     assert len(contacts) == 1000
     assert [c.row_number for c in contacts] == list(range(1, 1001))
     last = contacts[-1]
     assert (last.name, last.email, last.phone, last.region, last.fields["ID"]) == (
-        "Person 1000", "p1000@acme.example", "+44 20 7946 1000", "APAC", "01000"
+        "Person 1000",
+        "p1000@acme.example",
+        "+44 20 7946 1000",
+        "APAC",
+        "01000",
     )
 
 
@@ -189,10 +207,7 @@ def test_first_and_last_name_columns_are_combined():
 
 
 def test_region_prefers_region_over_country_over_office():
-    data = (
-        b"Name,Office,Country,Sales territory\n"
-        b"Ada,Manchester,United Kingdom,Northern Europe\n"
-    )
+    data = b"Name,Office,Country,Sales territory\nAda,Manchester,United Kingdom,Northern Europe\n"
     [ada] = contacts_from_table(read_csv(data))
     assert ada.region == "Northern Europe"
     assert ada.fields["Office"] == "Manchester" and ada.fields["Country"] == "United Kingdom"
@@ -245,20 +260,50 @@ class HeaderCase:
 
 HEADER_CASES = [
     HeaderCase(
-        ("Employee ID", "Full Name", "Job Title", "Team", "Region", "E-mail", "Phone",
-         "Languages", "Office", "Notes"),
-        {"name": "Full Name", "role": "Job Title", "department": "Team", "region": "Region",
-         "email": "E-mail", "phone": "Phone", "languages": "Languages"},
+        (
+            "Employee ID",
+            "Full Name",
+            "Job Title",
+            "Team",
+            "Region",
+            "E-mail",
+            "Phone",
+            "Languages",
+            "Office",
+            "Notes",
+        ),
+        {
+            "name": "Full Name",
+            "role": "Job Title",
+            "department": "Team",
+            "region": "Region",
+            "email": "E-mail",
+            "phone": "Phone",
+            "languages": "Languages",
+        },
     ),
     HeaderCase(
         ("Contact", "Position", "Business unit", "Market", "Mail", "Mobile no.", "Language"),
-        {"name": "Contact", "role": "Position", "department": "Business unit",
-         "region": "Market", "email": "Mail", "phone": "Mobile no.", "languages": "Language"},
+        {
+            "name": "Contact",
+            "role": "Position",
+            "department": "Business unit",
+            "region": "Market",
+            "email": "Mail",
+            "phone": "Mobile no.",
+            "languages": "Language",
+        },
     ),
     HeaderCase(
         ("Person", "Designation", "Division", "Territory", "EmailAddress", "Direct line"),
-        {"name": "Person", "role": "Designation", "department": "Division",
-         "region": "Territory", "email": "EmailAddress", "phone": "Direct line"},
+        {
+            "name": "Person",
+            "role": "Designation",
+            "department": "Division",
+            "region": "Territory",
+            "email": "EmailAddress",
+            "phone": "Direct line",
+        },
     ),
     HeaderCase(  # "Team name" is a department, "Company name" is nobody's name
         ("Company name", "Team name", "Contact email", "Office phone", "Country code"),
@@ -266,8 +311,15 @@ HEADER_CASES = [
     ),
     HeaderCase(
         ("Employee", "Function", "Unit", "Location", "Telephone", "Email ID", "Speaks"),
-        {"name": "Employee", "role": "Function", "department": "Unit", "region": "Location",
-         "phone": "Telephone", "email": "Email ID", "languages": "Speaks"},
+        {
+            "name": "Employee",
+            "role": "Function",
+            "department": "Unit",
+            "region": "Location",
+            "phone": "Telephone",
+            "email": "Email ID",
+            "languages": "Speaks",
+        },
     ),
 ]
 
@@ -279,8 +331,9 @@ def test_header_variants_map_to_their_field(case: HeaderCase):
 
 
 # -- XLSX --------------------------------------------------------------------------------------
-def _xlsx(sheets: dict[str, list[list[Any]]], formats: dict[tuple[str, str], str] | None = None
-          ) -> bytes:
+def _xlsx(
+    sheets: dict[str, list[list[Any]]], formats: dict[tuple[str, str], str] | None = None
+) -> bytes:
     book = openpyxl.Workbook()
     book.remove(book.active)
     for title, rows in sheets.items():
@@ -297,17 +350,32 @@ def _xlsx(sheets: dict[str, list[list[Any]]], formats: dict[tuple[str, str], str
 def _contacts_workbook() -> bytes:
     contacts: list[list[Any]] = [
         ["Staff no.", "Name", "Phone", "Extension", "Start date", "Score", "Share", "Email"],
-        ["00123", "Ada Lovelace", "+44 20 7946 0000", 4012, dt.date(2024, 3, 14), 3.5, 0.125,
-         "ada@acme.example"],
+        [
+            "00123",
+            "Ada Lovelace",
+            "+44 20 7946 0000",
+            4012,
+            dt.date(2024, 3, 14),
+            3.5,
+            0.125,
+            "ada@acme.example",
+        ],
         [None] * 8,
-        [42, "Grace Hopper", "0161 496 0000", 7, dt.datetime(2023, 11, 2, 9, 30), 1234.0, 1,
-         "grace@acme.example"],
+        [
+            42,
+            "Grace Hopper",
+            "0161 496 0000",
+            7,
+            dt.datetime(2023, 11, 2, 9, 30),
+            1234.0,
+            1,
+            "grace@acme.example",
+        ],
     ]
     offices = [["Office", "City"], ["HQ", "London"]]
     return _xlsx(
         {"Offices": offices, "Contacts": contacts},
-        formats={("Contacts", "A4"): "00000", ("Contacts", "G2"): "0.0%",
-                 ("Contacts", "G4"): "0%"},
+        formats={("Contacts", "A4"): "00000", ("Contacts", "G2"): "0.0%", ("Contacts", "G4"): "0%"},
     )
 
 
@@ -315,14 +383,31 @@ def test_xlsx_values_become_the_strings_the_sheet_shows():
     table = read_xlsx(_contacts_workbook(), "Contacts")
     assert table.headers[:3] == ["Staff no.", "Name", "Phone"]
     ada, blank, grace = table.rows
-    assert ada == ["00123", "Ada Lovelace", "+44 20 7946 0000", "4012", "2024-03-14", "3.5",
-                   "12.5%", "ada@acme.example"]
+    assert ada == [
+        "00123",
+        "Ada Lovelace",
+        "+44 20 7946 0000",
+        "4012",
+        "2024-03-14",
+        "3.5",
+        "12.5%",
+        "ada@acme.example",
+    ]
     assert blank == [""] * 8  # kept, so row numbers match the sheet
-    assert grace == ["00042", "Grace Hopper", "0161 496 0000", "7", "2023-11-02 09:30", "1234",
-                     "100%", "grace@acme.example"]
+    assert grace == [
+        "00042",
+        "Grace Hopper",
+        "0161 496 0000",
+        "7",
+        "2023-11-02 09:30",
+        "1234",
+        "100%",
+        "grace@acme.example",
+    ]
     contacts = contacts_from_table(table)
     assert [(c.row_number, c.name, c.phone) for c in contacts] == [
-        (1, "Ada Lovelace", "+44 20 7946 0000"), (3, "Grace Hopper", "0161 496 0000")
+        (1, "Ada Lovelace", "+44 20 7946 0000"),
+        (3, "Grace Hopper", "0161 496 0000"),
     ]
 
 
@@ -370,8 +455,13 @@ def recorded_sheets_api(path: str) -> tuple[int, Any]:
     title = unquote(match[2]).removeprefix("'").removesuffix("'").replace("''", "'")
     recorded = FIXTURES / f"values_{title.lower().replace(' ', '_')}.json"
     if not recorded.exists():
-        return 400, {"error": {"code": 400, "message": f"Unable to parse range: {title}",
-                               "status": "INVALID_ARGUMENT"}}
+        return 400, {
+            "error": {
+                "code": 400,
+                "message": f"Unable to parse range: {title}",
+                "status": "INVALID_ARGUMENT",
+            }
+        }
     return 200, _fixture(recorded.name)
 
 
@@ -403,8 +493,18 @@ def _recorded_client(override: tuple[int, Any] | None = None) -> gspread.Client:
 def test_google_sheet_rows_come_back_as_the_strings_the_sheet_shows():
     client = _recorded_client()
     table = read_google_sheet(SHEET_KEY, None, credentials_file=None, client=client)
-    assert table.headers == ["Staff no.", "Name", "Job title", "Team", "Region", "Email", "Phone",
-                             "Languages", "Email (2)", "Start date"]
+    assert table.headers == [
+        "Staff no.",
+        "Name",
+        "Job title",
+        "Team",
+        "Region",
+        "Email",
+        "Phone",
+        "Languages",
+        "Email (2)",
+        "Start date",
+    ]
     assert table.rows[0][0] == "00107" and table.rows[0][-1] == "03/01/2011"
     contacts = contacts_from_table(table)
     assert [c.row_number for c in contacts] == [1, 2, 4, 5]  # the blank sheet row 4 is skipped
@@ -421,12 +521,11 @@ def test_google_sheet_rows_come_back_as_the_strings_the_sheet_shows():
 
 
 def test_google_worksheet_is_chosen_by_name():
-    table = read_google_sheet(SHEET_KEY, "Partner network", credentials_file=None,
-                              client=_recorded_client())
-    [tom, petra] = contacts_from_table(table)
-    assert (tom.name, tom.region, tom.phone) == (
-        "Tom Baker", "United Kingdom", "0044 161 496 0123"
+    table = read_google_sheet(
+        SHEET_KEY, "Partner network", credentials_file=None, client=_recorded_client()
     )
+    [tom, petra] = contacts_from_table(table)
+    assert (tom.name, tom.region, tom.phone) == ("Tom Baker", "United Kingdom", "0044 161 496 0123")
     assert tom.fields["Partner"] == "Helio Installers Ltd"
     assert petra.email == "p.schulz@sunfix.example"
 
@@ -444,8 +543,9 @@ def test_unknown_google_worksheet_names_the_available_ones():
 
 def test_sheet_not_shared_with_the_service_account_says_to_share_it():
     with pytest.raises(LoaderError) as excinfo:
-        read_google_sheet("1NotSharedWithUsAtAll", None, credentials_file=None,
-                          client=_recorded_client())
+        read_google_sheet(
+            "1NotSharedWithUsAtAll", None, credentials_file=None, client=_recorded_client()
+        )
     message = str(excinfo.value)
     assert "not shared with the service account" in message
     assert "share the sheet with" in message
@@ -483,8 +583,16 @@ class _SheetsHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         if self.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
-            self._send(401, {"error": {"code": 401, "message": "Request had invalid authentication"
-                                       " credentials.", "status": "UNAUTHENTICATED"}})
+            self._send(
+                401,
+                {
+                    "error": {
+                        "code": 401,
+                        "message": "Request had invalid authentication credentials.",
+                        "status": "UNAUTHENTICATED",
+                    }
+                },
+            )
             return
         self._send(*recorded_sheets_api(urlsplit(self.path).path))
 
@@ -513,28 +621,34 @@ def sheets_server() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def service_account_file(sheets_server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     path = tmp_path_factory.mktemp("google") / "service-account.json"
-    path.write_text(json.dumps({
-        "type": "service_account",
-        "project_id": "acme-sheets",
-        "private_key_id": "5f2c0c8e1d7a4b3f9e6d2a1b0c9d8e7f6a5b4c3d",
-        "private_key": pem,
-        "client_email": CLIENT_EMAIL,
-        "client_id": "104829461937512093847",
-        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-        "token_uri": f"{sheets_server}/token",
-        "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "acme-sheets",
+                "private_key_id": "5f2c0c8e1d7a4b3f9e6d2a1b0c9d8e7f6a5b4c3d",
+                "private_key": pem,
+                "client_email": CLIENT_EMAIL,
+                "client_id": "104829461937512093847",
+                "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                "token_uri": f"{sheets_server}/token",
+                "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+            }
+        )
+    )
     return path
 
 
 def test_service_account_reads_sheet_through_endpoint_override(
     sheets_server: str, service_account_file: Path
 ):
-    table = read_google_sheet(SHEET_KEY, "Contacts", credentials_file=service_account_file,
-                              endpoint=sheets_server)
+    table = read_google_sheet(
+        SHEET_KEY, "Contacts", credentials_file=service_account_file, endpoint=sheets_server
+    )
     assert len(contacts_from_table(table)) == 4
     assert table.rows[1][:2] == ["00112", "Sanne de Graaf"]
 
@@ -543,8 +657,12 @@ def test_not_shared_error_names_the_service_account_email(
     sheets_server: str, service_account_file: Path
 ):
     with pytest.raises(LoaderError, match=f"share the sheet with {re.escape(CLIENT_EMAIL)}"):
-        read_google_sheet("1SomeoneElsesSheet", None, credentials_file=service_account_file,
-                          endpoint=sheets_server)
+        read_google_sheet(
+            "1SomeoneElsesSheet",
+            None,
+            credentials_file=service_account_file,
+            endpoint=sheets_server,
+        )
 
 
 def test_endpoint_override_without_credentials_reaches_the_server_unauthenticated(

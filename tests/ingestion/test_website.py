@@ -31,9 +31,16 @@ SHOP = "https://www.acme-outdoor.example"
 
 # Text of the chrome every page below carries: none of it may reach a record's text.
 CHROME = (
-    "Skip to content", "Free shipping on orders over", "Shop all", "Our story",
-    "We use cookies", "Accept all cookies", "Sign up for our newsletter", "Acme Outdoor Co.",
-    "Shipping & returns", "Shop now",
+    "Skip to content",
+    "Free shipping on orders over",
+    "Shop all",
+    "Our story",
+    "We use cookies",
+    "Accept all cookies",
+    "Sign up for our newsletter",
+    "Acme Outdoor Co.",
+    "Shipping & returns",
+    "Shop now",
 )
 
 
@@ -245,28 +252,35 @@ PLAIN = (
 )
 KIND_CASES = [
     KindCase(
-        "json-ld product only", PLAIN.format(h="Trailblazer 2", x=""),
+        "json-ld product only",
+        PLAIN.format(h="Trailblazer 2", x=""),
         head='<script type="application/ld+json">{"@context":"https://schema.org",'
         '"@graph":[{"@type":"WebPage"},{"@type":"Product","name":"Trailblazer 2"}]}</script>',
         expected="product",
     ),
     KindCase(
-        "json-ld blog posting only", PLAIN.format(h="Ten trail snacks", x=""),
+        "json-ld blog posting only",
+        PLAIN.format(h="Ten trail snacks", x=""),
         head='<script type="application/ld+json">{"@type":"BlogPosting","headline":"x"}</script>',
         expected="article",
     ),
     KindCase(
-        "json-ld contact page only", PLAIN.format(h="Talk to us", x=""),
+        "json-ld contact page only",
+        PLAIN.format(h="Talk to us", x=""),
         head='<script type="application/ld+json">{"@type":"ContactPage"}</script>',
         expected="contact",
     ),
     KindCase(
-        "og:type product only", PLAIN.format(h="Trailblazer 2", x=""),
-        head='<meta property="og:type" content="product">', expected="product",
+        "og:type product only",
+        PLAIN.format(h="Trailblazer 2", x=""),
+        head='<meta property="og:type" content="product">',
+        expected="product",
     ),
     KindCase(
-        "og:type article only", PLAIN.format(h="Ten trail snacks", x=""),
-        head='<meta property="og:type" content="article">', expected="article",
+        "og:type article only",
+        PLAIN.format(h="Ten trail snacks", x=""),
+        head='<meta property="og:type" content="article">',
+        expected="article",
     ),
     KindCase(
         "microdata product only",
@@ -276,16 +290,19 @@ KIND_CASES = [
     ),
     KindCase(
         "price and add-to-cart only",
-        PLAIN.format(h="Trailblazer 2", x='<p>€1.299,00</p><button>Add to cart</button>'),
-        expected="product", price="€1.299,00",
+        PLAIN.format(h="Trailblazer 2", x="<p>€1.299,00</p><button>Add to cart</button>"),
+        expected="product",
+        price="€1.299,00",
     ),
     KindCase(
         "price and request-a-quote only",
         PLAIN.format(h="Base camp dome", x='<p>From $4,990</p><a href="/q">Request a quote</a>'),
-        expected="product", price="$4,990",
+        expected="product",
+        price="$4,990",
     ),
     KindCase(
-        "price without a call to action", PLAIN.format(h="Gift cards", x="<p>From $25.</p>"),
+        "price without a call to action",
+        PLAIN.format(h="Gift cards", x="<p>From $25.</p>"),
     ),
     KindCase(
         "price list is not a product",
@@ -296,25 +313,36 @@ KIND_CASES = [
     ),
     KindCase("nothing at all", PLAIN.format(h="Our story", x="")),
     KindCase(
-        "contact title and email", PLAIN.format(h="Contact us", x="<p>hello@acme.example</p>"),
+        "contact title and email",
+        PLAIN.format(h="Contact us", x="<p>hello@acme.example</p>"),
         expected="contact",
     ),
     KindCase(
-        "product url", PLAIN.format(h="Trailblazer 2", x=""), url=f"{SHOP}/products/trailblazer-2/",
+        "product url",
+        PLAIN.format(h="Trailblazer 2", x=""),
+        url=f"{SHOP}/products/trailblazer-2/",
         expected="product",
     ),
     KindCase(
-        "product listing url", PLAIN.format(h="All tents", x=""), url=f"{SHOP}/products/",
+        "product listing url",
+        PLAIN.format(h="All tents", x=""),
+        url=f"{SHOP}/products/",
     ),
     KindCase(
-        "blog url", PLAIN.format(h="Ten trail snacks", x=""), url=f"{SHOP}/blog/trail-snacks",
+        "blog url",
+        PLAIN.format(h="Ten trail snacks", x=""),
+        url=f"{SHOP}/blog/trail-snacks",
         expected="article",
     ),
     KindCase(
-        "blog pagination url", PLAIN.format(h="Journal", x=""), url=f"{SHOP}/blog/page/2/",
+        "blog pagination url",
+        PLAIN.format(h="Journal", x=""),
+        url=f"{SHOP}/blog/page/2/",
     ),
     KindCase(
-        "contact url", PLAIN.format(h="Visit the shop", x=""), url=f"{SHOP}/contact-us.html",
+        "contact url",
+        PLAIN.format(h="Visit the shop", x=""),
+        url=f"{SHOP}/contact-us.html",
         expected="contact",
     ),
 ]
@@ -342,8 +370,10 @@ def test_bytes_are_decoded_with_the_declared_charset() -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("HTTPS://WWW.Acme.example:443/Tents/?b=2&utm_source=x&a=1#reviews",
-         "https://www.acme.example/Tents/?a=1&b=2"),
+        (
+            "HTTPS://WWW.Acme.example:443/Tents/?b=2&utm_source=x&a=1#reviews",
+            "https://www.acme.example/Tents/?a=1&b=2",
+        ),
         ("http://acme.example", "http://acme.example/"),
         ("http://acme.example:8080/a?gclid=1&fbclid=2", "http://acme.example:8080/a"),
         ("https://acme.example/a/", "https://acme.example/a/"),  # the slash is kept
@@ -363,8 +393,15 @@ def test_www_and_apex_are_one_site_but_ports_and_subdomains_are_not() -> None:
 # -- local folder --------------------------------------------------------------------------
 def test_local_folder_maps_files_to_urls(tmp_path: Path) -> None:
     for rel in (
-        "index.html", "about.html", "pricing/index.html", "docs/guide.htm", "docs/a b.html",
-        ".git/x.html", ".hidden.html", "notes.txt", "img/logo.png",
+        "index.html",
+        "about.html",
+        "pricing/index.html",
+        "docs/guide.htm",
+        "docs/a b.html",
+        ".git/x.html",
+        ".hidden.html",
+        "notes.txt",
+        "img/logo.png",
     ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(b"<html></html>")
@@ -472,7 +509,7 @@ class FixtureServer:
                     self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 for start in range(0, len(route.body), 16_384):
-                    self.wfile.write(route.body[start:start + 16_384])
+                    self.wfile.write(route.body[start : start + 16_384])
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
@@ -537,16 +574,47 @@ def site(offsite: FixtureServer) -> Iterator[FixtureServer]:
   <url><loc>{away}/offsite</loc></url></urlset>""".encode(),
         content_type="application/xml",
     )
-    r["/"] = Route(html_page("Home", para("Welcome to the shop.") + links(
-        "/about/", "/old-page", "/missing/", "/files/manual.pdf", "/private/secret/",
-        "/bots-keep-out/", f"{away}/offsite", "/go-away", "mailto:hi@acme.example",
-        "tel:+441174960000", "javascript:void(0)", "/huge/", "/huge-declared/", "/slow/",
-        "/dup-a/", "/dup-b/", "/same", "/same/", "/image", "/deep/1/", "/base-test/",
-        "#top",
-    )))
-    r["/about/"] = Route(html_page("About", para("We make tents.") + links(
-        "/?utm_source=footer&utm_medium=link", "/about/?gclid=abc#team", "/about/#team",
-    )))
+    r["/"] = Route(
+        html_page(
+            "Home",
+            para("Welcome to the shop.")
+            + links(
+                "/about/",
+                "/old-page",
+                "/missing/",
+                "/files/manual.pdf",
+                "/private/secret/",
+                "/bots-keep-out/",
+                f"{away}/offsite",
+                "/go-away",
+                "mailto:hi@acme.example",
+                "tel:+441174960000",
+                "javascript:void(0)",
+                "/huge/",
+                "/huge-declared/",
+                "/slow/",
+                "/dup-a/",
+                "/dup-b/",
+                "/same",
+                "/same/",
+                "/image",
+                "/deep/1/",
+                "/base-test/",
+                "#top",
+            ),
+        )
+    )
+    r["/about/"] = Route(
+        html_page(
+            "About",
+            para("We make tents.")
+            + links(
+                "/?utm_source=footer&utm_medium=link",
+                "/about/?gclid=abc#team",
+                "/about/#team",
+            ),
+        )
+    )
     r["/orphan/"] = Route(html_page("Orphan", para("Only the sitemap knows this page.")))
     r["/old-page"] = Route(status=301, location="/moved/")
     r["/moved/"] = Route(html_page("Moved", para("The page now lives here.")))
@@ -561,9 +629,11 @@ def site(offsite: FixtureServer) -> Iterator[FixtureServer]:
     r["/same"] = Route(html_page("Same", para("Served twice.")))
     r["/same/"] = Route(html_page("Same", para("Served twice.")))
     r["/image"] = Route(b"\x89PNG" + b"\x00" * 2_000_000, content_type="image/png")
-    r["/base-test/"] = Route(html_page(
-        "Base", para("Links resolve against the base."), head='<base href="/other-base/">'
-    ).replace(b"</main>", b'<a href="target/">target</a></main>'))
+    r["/base-test/"] = Route(
+        html_page(
+            "Base", para("Links resolve against the base."), head='<base href="/other-base/">'
+        ).replace(b"</main>", b'<a href="target/">target</a></main>')
+    )
     r["/other-base/target/"] = Route(html_page("Target", para("Found through <base href>.")))
     for n in range(1, 8):
         body = para(f"Level {n}.") + links(f"/deep/{n + 1}/")
@@ -605,8 +675,17 @@ async def test_crawl_fetches_every_reachable_page_once(full: CrawlRun) -> None:
     ok = full.ok()
     duplicates = {"/dup-a/", "/dup-b/", "/same", "/same/"}  # one of each pair: see below
     assert set(ok) - duplicates == {
-        "/", "/about/", "/orphan/", "/moved/", "/base-test/", "/other-base/target/",
-        "/deep/1/", "/deep/2/", "/deep/3/", "/deep/4/", "/deep/5/",
+        "/",
+        "/about/",
+        "/orphan/",
+        "/moved/",
+        "/base-test/",
+        "/other-base/target/",
+        "/deep/1/",
+        "/deep/2/",
+        "/deep/3/",
+        "/deep/4/",
+        "/deep/5/",
     }
     assert [p for p, n in Counter(full.requested()).items() if n > 1] == []
     assert all(ua == UA for _, ua in full.requests)

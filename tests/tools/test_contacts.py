@@ -22,61 +22,246 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # A third company, written here, with other headers (split names, Country + City, a free-text
 # "Responsibilities" column): a bike maker with dealers and workshops.
-BIKES_HEADER = ("First Name", "Last Name", "Title", "Team", "Country", "City",
-                "Languages spoken", "Responsibilities", "Staff no.")
+BIKES_HEADER = (
+    "First Name",
+    "Last Name",
+    "Title",
+    "Team",
+    "Country",
+    "City",
+    "Languages spoken",
+    "Responsibilities",
+    "Staff no.",
+)
 BIKES_ROWS = [
-    ("Marta", "Kowalczyk", "Export Sales Manager", "Sales", "Poland", "Kraków",
-     "Polish; English; German", "Dealer sales in Central and Eastern Europe", "1001"),
-    ("Tomás", "Oliveira", "Sales Representative", "Sales", "Portugal", "Porto",
-     "Portuguese; Spanish; English", "Bike shops and rental fleets in Spain and Portugal",
-     "1002"),
-    ("Greta", "Lindqvist", "Key Account Manager", "Sales", "Sweden", "Gothenburg",
-     "Swedish; English", "Corporate bike leasing across Scandinavia", "1003"),
-    ("Chris", "Ng", "Customer Service Lead", "Customer Care", "United Kingdom", "Bristol",
-     "English; Cantonese", "Orders, deliveries, returns", "1004"),
-    ("Ahmed", "Haddad", "Workshop Technician", "Service", "Germany", "Cologne",
-     "German; Arabic; English", "Repairs, servicing, e-bike motor diagnostics", "1005"),
-    ("Julia", "Brandt", "Head of Marketing", "Marketing", "Germany", "Cologne",
-     "German; English", "Sponsorships, influencer collaborations, events", "1006"),
-    ("Sam", "Okoro", "Accounts Receivable", "Finance", "Netherlands", "Amsterdam",
-     "Dutch; English", "Dealer invoices, payment terms, credit limits", "1007"),
-    ("Laura", "Giménez", "Talent Partner", "People", "Spain", "Valencia",
-     "Spanish; Catalan; English", "Open jobs and internships", "1008"),
-    ("Nikolai", "Petrov", "Supply Chain Manager", "Operations", "Czech Republic", "Brno",
-     "Czech; Russian; English", "Component suppliers, frame sourcing", "1009"),
-    ("Emily", "Carter", "Warranty Specialist", "Customer Care", "United States", "Denver",
-     "English", "Frame warranty claims in North America", "1010"),
-    ("Kenji", "Sato", "Distributor Manager Asia", "Sales", "Japan", "Osaka",
-     "Japanese; English", "Distributors in Japan, Korea and Taiwan", "1011"),
-    ("Customer", "Hotline", "General enquiries", "Customer Care", "Global", "",
-     "English", "Anything else: we route it", "1012"),
+    (
+        "Marta",
+        "Kowalczyk",
+        "Export Sales Manager",
+        "Sales",
+        "Poland",
+        "Kraków",
+        "Polish; English; German",
+        "Dealer sales in Central and Eastern Europe",
+        "1001",
+    ),
+    (
+        "Tomás",
+        "Oliveira",
+        "Sales Representative",
+        "Sales",
+        "Portugal",
+        "Porto",
+        "Portuguese; Spanish; English",
+        "Bike shops and rental fleets in Spain and Portugal",
+        "1002",
+    ),
+    (
+        "Greta",
+        "Lindqvist",
+        "Key Account Manager",
+        "Sales",
+        "Sweden",
+        "Gothenburg",
+        "Swedish; English",
+        "Corporate bike leasing across Scandinavia",
+        "1003",
+    ),
+    (
+        "Chris",
+        "Ng",
+        "Customer Service Lead",
+        "Customer Care",
+        "United Kingdom",
+        "Bristol",
+        "English; Cantonese",
+        "Orders, deliveries, returns",
+        "1004",
+    ),
+    (
+        "Ahmed",
+        "Haddad",
+        "Workshop Technician",
+        "Service",
+        "Germany",
+        "Cologne",
+        "German; Arabic; English",
+        "Repairs, servicing, e-bike motor diagnostics",
+        "1005",
+    ),
+    (
+        "Julia",
+        "Brandt",
+        "Head of Marketing",
+        "Marketing",
+        "Germany",
+        "Cologne",
+        "German; English",
+        "Sponsorships, influencer collaborations, events",
+        "1006",
+    ),
+    (
+        "Sam",
+        "Okoro",
+        "Accounts Receivable",
+        "Finance",
+        "Netherlands",
+        "Amsterdam",
+        "Dutch; English",
+        "Dealer invoices, payment terms, credit limits",
+        "1007",
+    ),
+    (
+        "Laura",
+        "Giménez",
+        "Talent Partner",
+        "People",
+        "Spain",
+        "Valencia",
+        "Spanish; Catalan; English",
+        "Open jobs and internships",
+        "1008",
+    ),
+    (
+        "Nikolai",
+        "Petrov",
+        "Supply Chain Manager",
+        "Operations",
+        "Czech Republic",
+        "Brno",
+        "Czech; Russian; English",
+        "Component suppliers, frame sourcing",
+        "1009",
+    ),
+    (
+        "Emily",
+        "Carter",
+        "Warranty Specialist",
+        "Customer Care",
+        "United States",
+        "Denver",
+        "English",
+        "Frame warranty claims in North America",
+        "1010",
+    ),
+    (
+        "Kenji",
+        "Sato",
+        "Distributor Manager Asia",
+        "Sales",
+        "Japan",
+        "Osaka",
+        "Japanese; English",
+        "Distributors in Japan, Korea and Taiwan",
+        "1011",
+    ),
+    (
+        "Customer",
+        "Hotline",
+        "General enquiries",
+        "Customer Care",
+        "Global",
+        "",
+        "English",
+        "Anything else: we route it",
+        "1012",
+    ),
 ]
 
 
 # A fourth: a pump manufacturer whose territories are US states and regions.
-PUMPS_HEADER = ("Contact", "Role", "Business Unit", "Sales Territory", "Email", "Speaks",
-                "Focus")
+PUMPS_HEADER = ("Contact", "Role", "Business Unit", "Sales Territory", "Email", "Speaks", "Focus")
 PUMPS_ROWS = [
-    ("Dana Whitaker", "Regional Sales Manager", "Industrial Pumps", "Texas, Oklahoma, Louisiana",
-     "dana@pumps.example", "English; Spanish", "Oil & gas and municipal water"),
-    ("Kevin O'Brien", "Regional Sales Manager", "Industrial Pumps", "New England",
-     "kevin@pumps.example", "English", "Food processing and breweries"),
-    ("Sofia Marino", "Sales Engineer", "Industrial Pumps", "California", "sofia@pumps.example",
-     "English; Italian", "Irrigation and wineries"),
-    ("Raj Patel", "Channel Manager", "Distribution", "United States", "raj@pumps.example",
-     "English; Gujarati", "Distributor onboarding and co-op marketing"),
-    ("Marie Tremblay", "Sales Manager Canada", "Industrial Pumps", "Canada",
-     "marie@pumps.example", "French; English", "Quebec and Ontario accounts"),
-    ("Luis Herrera", "Export Manager", "International", "Latin America", "luis@pumps.example",
-     "Spanish; English; Portuguese", "Mexico and South America distributors"),
-    ("Greg Hall", "Field Service Technician", "Service", "Midwest", "service@pumps.example",
-     "English", "Repairs, commissioning, preventive maintenance"),
-    ("Tina Brooks", "Parts & Orders", "Customer Service", "United States",
-     "orders@pumps.example", "English", "Spare parts, order status, RMAs"),
-    ("Alan Cho", "Applications Engineer", "Engineering", "Global", "engineering@pumps.example",
-     "English; Korean", "Pump sizing, curves, material selection"),
-    ("Beth Ramos", "Accounts Payable", "Finance", "Global", "ap@pumps.example",
-     "English; Spanish", "Vendor payments and W-9 forms"),
+    (
+        "Dana Whitaker",
+        "Regional Sales Manager",
+        "Industrial Pumps",
+        "Texas, Oklahoma, Louisiana",
+        "dana@pumps.example",
+        "English; Spanish",
+        "Oil & gas and municipal water",
+    ),
+    (
+        "Kevin O'Brien",
+        "Regional Sales Manager",
+        "Industrial Pumps",
+        "New England",
+        "kevin@pumps.example",
+        "English",
+        "Food processing and breweries",
+    ),
+    (
+        "Sofia Marino",
+        "Sales Engineer",
+        "Industrial Pumps",
+        "California",
+        "sofia@pumps.example",
+        "English; Italian",
+        "Irrigation and wineries",
+    ),
+    (
+        "Raj Patel",
+        "Channel Manager",
+        "Distribution",
+        "United States",
+        "raj@pumps.example",
+        "English; Gujarati",
+        "Distributor onboarding and co-op marketing",
+    ),
+    (
+        "Marie Tremblay",
+        "Sales Manager Canada",
+        "Industrial Pumps",
+        "Canada",
+        "marie@pumps.example",
+        "French; English",
+        "Quebec and Ontario accounts",
+    ),
+    (
+        "Luis Herrera",
+        "Export Manager",
+        "International",
+        "Latin America",
+        "luis@pumps.example",
+        "Spanish; English; Portuguese",
+        "Mexico and South America distributors",
+    ),
+    (
+        "Greg Hall",
+        "Field Service Technician",
+        "Service",
+        "Midwest",
+        "service@pumps.example",
+        "English",
+        "Repairs, commissioning, preventive maintenance",
+    ),
+    (
+        "Tina Brooks",
+        "Parts & Orders",
+        "Customer Service",
+        "United States",
+        "orders@pumps.example",
+        "English",
+        "Spare parts, order status, RMAs",
+    ),
+    (
+        "Alan Cho",
+        "Applications Engineer",
+        "Engineering",
+        "Global",
+        "engineering@pumps.example",
+        "English; Korean",
+        "Pump sizing, curves, material selection",
+    ),
+    (
+        "Beth Ramos",
+        "Accounts Payable",
+        "Finance",
+        "Global",
+        "ap@pumps.example",
+        "English; Spanish",
+        "Vendor payments and W-9 forms",
+    ),
 ]
 
 
@@ -135,27 +320,47 @@ class Case:
 
 CASES = [
     # -- the solar company (demo sheet) ---------------------------------------------------------
-    Case("solar", "looking for pricing on a home battery, we live in graz", ("Lea Hofmann",
-         "Jonas Becker")),
+    Case(
+        "solar",
+        "looking for pricing on a home battery, we live in graz",
+        ("Lea Hofmann", "Jonas Becker"),
+    ),
     Case("solar", "who sells your systems in vienna?", ("Jonas Becker", "Lea Hofmann")),
-    Case("solar", "i write for a trade magazine and need a comment on your new product",
-         ("Hannah Peters", "Ruben Hoekstra")),
+    Case(
+        "solar",
+        "i write for a trade magazine and need a comment on your new product",
+        ("Hannah Peters", "Ruben Hoekstra"),
+    ),
     Case("solar", "somebody charged my card twice this month", ("Joost van Leeuwen",)),
-    Case("solar", "we distribute electrical equipment in edinburgh and would like to resell",
-         ("Rhian Evans",)),
+    Case(
+        "solar",
+        "we distribute electrical equipment in edinburgh and would like to resell",
+        ("Rhian Evans",),
+    ),
     Case("solar", "can I get a price from someone in new zealand", ("Priya Raman",)),
     Case("solar", "quien lleva las ventas en méxico?", ("Diego Fuentes",)),
-    Case("solar", "do you have someone who speaks polish", ("Katarzyna Nowak",
-         "Magda Zielińska", "Piotr Kaczmarek")),
-    Case("solar", "gdpr request: please erase everything you store about me",
-         ("Marloes Brink",)),
-    Case("solar", "we are a tender-driven purchasing department, who is your procurement lead",
-         ("Piotr Kaczmarek",)),
+    Case(
+        "solar",
+        "do you have someone who speaks polish",
+        ("Katarzyna Nowak", "Magda Zielińska", "Piotr Kaczmarek"),
+    ),
+    Case("solar", "gdpr request: please erase everything you store about me", ("Marloes Brink",)),
+    Case(
+        "solar",
+        "we are a tender-driven purchasing department, who is your procurement lead",
+        ("Piotr Kaczmarek",),
+    ),
     Case("solar", "sales rep for stockholm?", ("Freja Nilsson", "Mikko Laine")),
-    Case("solar", "need a service engineer to come out and fix the unit in poznan",
-         ("Magda Zielińska",)),
-    Case("solar", "who can I talk to about recycling old batteries", ("Marek Dąbrowski",
-         "Lotte Verbruggen")),
+    Case(
+        "solar",
+        "need a service engineer to come out and fix the unit in poznan",
+        ("Magda Zielińska",),
+    ),
+    Case(
+        "solar",
+        "who can I talk to about recycling old batteries",
+        ("Marek Dąbrowski", "Lotte Verbruggen"),
+    ),
     Case("solar", "is lea hofman available", ("Lea Hofmann",)),
     Case("solar", "jonas beker's email please", ("Jonas Becker",)),
     Case("solar", "i need katarzyna nowak", ("Katarzyna Nowak",)),
@@ -163,40 +368,62 @@ CASES = [
     Case("solar", "agnieszka wojcik phone", ("Agnieszka Wójcik",)),
     Case("solar", "anyone handling installer partners in texas?", ("Tyler Brooks",)),
     Case("solar", "job openings in sydney - who's the recruiter", ("Daniel Kim",)),
-    Case("solar", "wer ist mein ansprechpartner für den vertrieb in bayern?",
-         ("Jonas Becker", "Lea Hofmann")),
+    Case(
+        "solar",
+        "wer ist mein ansprechpartner für den vertrieb in bayern?",
+        ("Jonas Becker", "Lea Hofmann"),
+    ),
     Case("solar", "press contact in the states", ("Grace Whitfield",)),
     # -- the vet clinics (company B sheet) ------------------------------------------------------
-    Case("vets", "who's the surgeon for knee operations? my dog tore a ligament",
-         ("Dr. Curtis Caldwell",)),
+    Case(
+        "vets",
+        "who's the surgeon for knee operations? my dog tore a ligament",
+        ("Dr. Curtis Caldwell",),
+    ),
     Case("vets", "i need my cat's prescription refilled", ("Nina Ivanova",)),
     Case("vets", "question about a charge on my bill", ("Dwayne Bell",)),
     Case("vets", "my rabbit needs a checkup, which vet sees rabbits", ("Dr. Anjali Nandakumar",)),
     Case("vets", "can i speak with dr okafor about my dog in the icu", ("Dr. Samuel Okafor",)),
     Case("vets", "is there someone who speaks japanese", ("Dr. Mei Tanaka",)),
-    Case("vets", "hablan español en la clínica?", ("Wren Castillo", "Rosa Delgado",
-         "Aaron Whitlock", "Devin Ruiz", "Dr. Lucia Ferreira")),
+    Case(
+        "vets",
+        "hablan español en la clínica?",
+        ("Wren Castillo", "Rosa Delgado", "Aaron Whitlock", "Devin Ruiz", "Dr. Lucia Ferreira"),
+    ),
     Case("vets", "i'm a vet student looking for an externship", ("Meredith Lindahl",)),
     Case("vets", "who manages the salem clinic", ("Aaron Whitlock",)),
     Case("vets", "need a dental estimate for my old dog", ("Dr. Lucia Ferreira",)),
-    Case("vets", "our shelter would like to partner with you in marion county",
-         ("Aaron Whitlock", "Devin Ruiz")),
+    Case(
+        "vets",
+        "our shelter would like to partner with you in marion county",
+        ("Aaron Whitlock", "Devin Ruiz"),
+    ),
     Case("vets", "i want to file a complaint about my last appointment", ("Rosa Delgado",)),
-    Case("vets", "can I book an appointment for my parrot in bend", ("Beatriz Souza",
-         "Dr. Anjali Nandakumar")),
+    Case(
+        "vets",
+        "can I book an appointment for my parrot in bend",
+        ("Beatriz Souza", "Dr. Anjali Nandakumar"),
+    ),
     Case("vets", "I'd like to sponsor one of your events", ("Devin Ruiz",)),
     # -- the bike maker (inline sheet, other headers) -------------------------------------------
-    Case("bikes", "i'm opening a bike shop in lisbon and want to stock your bikes",
-         ("Tomás Oliveira",)),
-    Case("bikes", "my e-bike motor makes a grinding noise, who can repair it? i live near bonn",
-         ("Ahmed Haddad",)),
+    Case(
+        "bikes",
+        "i'm opening a bike shop in lisbon and want to stock your bikes",
+        ("Tomás Oliveira",),
+    ),
+    Case(
+        "bikes",
+        "my e-bike motor makes a grinding noise, who can repair it? i live near bonn",
+        ("Ahmed Haddad",),
+    ),
     Case("bikes", "company bikes for our 200 employees in stockholm", ("Greta Lindqvist",)),
     Case("bikes", "wer ist bei euch für rechnungen zuständig?", ("Sam Okoro",)),
     Case("bikes", "any internships for students?", ("Laura Giménez",)),
     Case("bikes", "mail for ms carter", ("Emily Carter",)),
     Case("bikes", "warranty claim for my frame, i bought it in colorado", ("Emily Carter",)),
-    Case("bikes", "we manufacture carbon frames and want to become a supplier",
-         ("Nikolai Petrov",)),
+    Case(
+        "bikes", "we manufacture carbon frames and want to become a supplier", ("Nikolai Petrov",)
+    ),
     Case("bikes", "who does your influencer marketing", ("Julia Brandt",)),
     Case("bikes", "looking for a distribution partner in korea", ("Kenji Sato",)),
     Case("bikes", "where is my order? it hasn't arrived", ("Chris Ng",)),
@@ -291,7 +518,8 @@ def test_matched_explains_the_region_and_role(indexes: dict[str, ContactIndex]):
 def test_exact_email_and_phone_find_their_owner(indexes: dict[str, ContactIndex]):
     solar = indexes["solar"]
     assert top_names(solar, "please forward to billing@solvane.example", k=1) == [
-        "Joost van Leeuwen"]
+        "Joost van Leeuwen"
+    ]
     assert top_names(solar, "who answers +49 89 5555 2410?", k=1) == ["Jonas Becker"]
     assert top_names(indexes["vets"], "what is (503) 555-0136", k=1) == ["Nina Ivanova"]
 
@@ -308,8 +536,7 @@ def test_semantic_similarity_finds_what_words_miss(indexes: dict[str, ContactInd
 
 
 def test_ties_keep_sheet_order():
-    base = ContactCandidate("1", "Ann Lee", "Sales Manager", "Sales", "France", None, None, [],
-                            {})
+    base = ContactCandidate("1", "Ann Lee", "Sales Manager", "Sales", "France", None, None, [], {})
     twins = [base, replace(base, id="2", name="Bob Ray"), replace(base, id="3", name="Cy Fox")]
     matches = ContactIndex(twins).search("sales in paris", k=3)
     assert [m.contact.id for m in matches] == ["1", "2", "3"]
@@ -325,39 +552,45 @@ def keys(text: str, **kwargs: object) -> list[str]:
     return [p.key for p in geo.resolve(text, **kwargs)]  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("want a quote near munich", "city:DE-BY:munich"),
-    ("we're based in Leeds", "city:GB-ENG:leeds"),
-    ("vocês vendem no brasil?", "country:BR"),
-    ("dairy farm in friesland", "sub:NL-FR"),
-    ("office in Poznań", "city:PL-WP:poznan"),
-    ("office in poznan", "city:PL-WP:poznan"),
-    ("from Łódź", "city:PL-LD:lodz"),
-    ("a customer in the US", "country:US"),
-    ("sales in the Nordics", "group:nordics"),
-    ("installers in DE/AT/CH", "group:dach"),
-    ("covering UK & Ireland", "group:uki"),
-    ("our west coast stores", "group:us_west"),
-    ("I'm in Nice this week", "city:FR-PAC:nice"),
-    ("the Reading office", "city:GB-ENG:reading"),
-    ("we are in Austin, Texas", "city:US-TX:austin"),
-    ("a German company", "country:DE"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("want a quote near munich", "city:DE-BY:munich"),
+        ("we're based in Leeds", "city:GB-ENG:leeds"),
+        ("vocês vendem no brasil?", "country:BR"),
+        ("dairy farm in friesland", "sub:NL-FR"),
+        ("office in Poznań", "city:PL-WP:poznan"),
+        ("office in poznan", "city:PL-WP:poznan"),
+        ("from Łódź", "city:PL-LD:lodz"),
+        ("a customer in the US", "country:US"),
+        ("sales in the Nordics", "group:nordics"),
+        ("installers in DE/AT/CH", "group:dach"),
+        ("covering UK & Ireland", "group:uki"),
+        ("our west coast stores", "group:us_west"),
+        ("I'm in Nice this week", "city:FR-PAC:nice"),
+        ("the Reading office", "city:GB-ENG:reading"),
+        ("we are in Austin, Texas", "city:US-TX:austin"),
+        ("a German company", "country:DE"),
+    ],
+)
 def test_resolve_finds_places(text: str, expected: str):
     assert expected in keys(text)
 
 
-@pytest.mark.parametrize("text", [
-    "nice to meet you",
-    "I was reading the manual",
-    "my mobile number changed",
-    "we keep guinea pigs",
-    "IT support please",
-    "can I talk to Jordan about it",
-    "ask Austin about it",
-    "how do i bend the bracket",
-    "please email us",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nice to meet you",
+        "I was reading the manual",
+        "my mobile number changed",
+        "we keep guinea pigs",
+        "IT support please",
+        "can I talk to Jordan about it",
+        "ask Austin about it",
+        "how do i bend the bracket",
+        "please email us",
+    ],
+)
 def test_resolve_ignores_common_words_and_first_names(text: str):
     assert keys(text) == []
 
@@ -374,37 +607,40 @@ def test_ambiguous_city_follows_context():
     assert "country:GE" in keys("in georgia", context={"DE"})
 
 
-@pytest.mark.parametrize(("asked", "cell", "low", "high"), [
-    ("Germany", "Germany", 1.0, 1.0),
-    ("Munich", "Germany", 0.95, 0.95),
-    ("Munich", "DACH", 0.8, 0.9),
-    ("Munich", "Central Europe", 0.7, 0.8),
-    ("Munich", "EMEA", 0.45, 0.55),
-    ("Munich", "Bavaria", 0.9, 1.0),
-    ("Munich", "Munich", 1.0, 1.0),
-    ("Munich", "Global", 0.25, 0.35),
-    ("Munich", "Augsburg", 0.55, 0.65),
-    ("Munich", "Berlin", 0.45, 0.55),
-    ("Munich", "Vienna", 0.3, 0.4),
-    ("Munich", "APAC", 0.0, 0.0),
-    ("Germany", "Munich", 0.8, 0.9),
-    ("Leeds", "UK & Ireland", 0.8, 0.9),
-    ("Leeds", "United Kingdom", 0.95, 0.95),
-    ("Houston", "Texas", 1.0, 1.0),
-    ("Houston", "California", 0.25, 0.35),
-    ("Texas", "Dallas", 0.8, 0.9),
-    ("Australia", "APAC", 0.45, 0.55),
-    ("Australia", "ANZ", 0.8, 0.9),
-    ("Norway", "Nordics", 0.8, 0.9),
-    ("Norway", "Scandinavia", 0.8, 0.9),
-    ("Brazil", "LATAM", 0.7, 0.8),
-    ("Friesland", "Benelux", 0.8, 0.9),
-    ("Seattle", "West Coast", 0.8, 0.9),
-    ("Seattle", "North America", 0.7, 0.8),
-    ("Vancouver", "Western Canada", 0.8, 0.9),
-    ("Eugene", "Hawthorne (Portland)", 0.55, 0.65),
-    ("Mexico", "North America", 0.0, 0.25),
-])
+@pytest.mark.parametrize(
+    ("asked", "cell", "low", "high"),
+    [
+        ("Germany", "Germany", 1.0, 1.0),
+        ("Munich", "Germany", 0.95, 0.95),
+        ("Munich", "DACH", 0.8, 0.9),
+        ("Munich", "Central Europe", 0.7, 0.8),
+        ("Munich", "EMEA", 0.45, 0.55),
+        ("Munich", "Bavaria", 0.9, 1.0),
+        ("Munich", "Munich", 1.0, 1.0),
+        ("Munich", "Global", 0.25, 0.35),
+        ("Munich", "Augsburg", 0.55, 0.65),
+        ("Munich", "Berlin", 0.45, 0.55),
+        ("Munich", "Vienna", 0.3, 0.4),
+        ("Munich", "APAC", 0.0, 0.0),
+        ("Germany", "Munich", 0.8, 0.9),
+        ("Leeds", "UK & Ireland", 0.8, 0.9),
+        ("Leeds", "United Kingdom", 0.95, 0.95),
+        ("Houston", "Texas", 1.0, 1.0),
+        ("Houston", "California", 0.25, 0.35),
+        ("Texas", "Dallas", 0.8, 0.9),
+        ("Australia", "APAC", 0.45, 0.55),
+        ("Australia", "ANZ", 0.8, 0.9),
+        ("Norway", "Nordics", 0.8, 0.9),
+        ("Norway", "Scandinavia", 0.8, 0.9),
+        ("Brazil", "LATAM", 0.7, 0.8),
+        ("Friesland", "Benelux", 0.8, 0.9),
+        ("Seattle", "West Coast", 0.8, 0.9),
+        ("Seattle", "North America", 0.7, 0.8),
+        ("Vancouver", "Western Canada", 0.8, 0.9),
+        ("Eugene", "Hawthorne (Portland)", 0.55, 0.65),
+        ("Mexico", "North America", 0.0, 0.25),
+    ],
+)
 def test_matches_scores_how_a_region_cell_covers_a_place(
     asked: str, cell: str, low: float, high: float
 ):
@@ -444,15 +680,37 @@ def test_detect_language_only_judges_messages_of_four_words_or_more():
 def synthetic_sheet(rows: int) -> list[ContactCandidate]:
     """Return `rows` contacts: the demo sheet with names and regions varied."""
     base = load((ROOT / "demo" / "contacts.csv").read_bytes(), "s")
-    regions = ["DACH", "Benelux", "Nordics", "UK & Ireland", "North America", "APAC", "LATAM",
-               "Iberia", "CEE", "France", "Italy", "MENA", "Japan", "Canada", "Global"]
+    regions = [
+        "DACH",
+        "Benelux",
+        "Nordics",
+        "UK & Ireland",
+        "North America",
+        "APAC",
+        "LATAM",
+        "Iberia",
+        "CEE",
+        "France",
+        "Italy",
+        "MENA",
+        "Japan",
+        "Canada",
+        "Global",
+    ]
     out = []
     for i in range(rows):
         row = base[i % len(base)]
         name = f"{row.name} {i}"
         region = regions[i % len(regions)]
-        out.append(replace(row, id=str(i), name=name, region=region,
-                           fields={**row.fields, "Full Name": name, "Region": region}))
+        out.append(
+            replace(
+                row,
+                id=str(i),
+                name=name,
+                region=region,
+                fields={**row.fields, "Full Name": name, "Region": region},
+            )
+        )
     return out
 
 
@@ -470,9 +728,16 @@ def test_query_speed_for_500_contacts_benchmark():
             t0 = time.perf_counter()
             index.search(query + " ")  # a new string: the per-message cache does not apply
             timings.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({
-        "bench": "contact_search", "contacts": len(contacts), "queries": len(timings),
-        "build_ms": round(build_ms, 1), "median_ms": round(statistics.median(timings), 3),
-        "p95_ms": round(sorted(timings)[int(len(timings) * 0.95)], 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "contact_search",
+                "contacts": len(contacts),
+                "queries": len(timings),
+                "build_ms": round(build_ms, 1),
+                "median_ms": round(statistics.median(timings), 3),
+                "p95_ms": round(sorted(timings)[int(len(timings) * 0.95)], 3),
+            }
+        )
+    )
     assert len(index.search("sales in germany")) == 5

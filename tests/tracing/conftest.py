@@ -30,14 +30,18 @@ def auth(company: IngestedCompany) -> dict[str, str]:
     return {"Authorization": f"Bearer {company.api_key}"}
 
 
-async def widget_turn(client: httpx.AsyncClient, company: IngestedCompany, message: str,
-                      thread_id: str | None = None) -> dict[str, Any]:
+async def widget_turn(
+    client: httpx.AsyncClient, company: IngestedCompany, message: str, thread_id: str | None = None
+) -> dict[str, Any]:
     """Ask the published bot through the public widget API (JSON)."""
     body: dict[str, Any] = {"message": message}
     if thread_id:
         body["thread_id"] = thread_id
-    resp = await client.post(f"/api/v1/widget/{company.public_key}/turns", json=body,
-                             headers={"Accept": "application/json"})
+    resp = await client.post(
+        f"/api/v1/widget/{company.public_key}/turns",
+        json=body,
+        headers={"Accept": "application/json"},
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 
@@ -53,7 +57,8 @@ async def signed_in(app: Any, key: str) -> AsyncIterator[httpx.AsyncClient]:
         login = await c.get("/ui/login")
         csrf = CSRF_META.search(login.text)
         assert csrf, "the sign-in page carries a CSRF token"
-        resp = await c.post("/ui/login", data={"csrf_token": csrf.group(1), "api_key": key,
-                                               "next": "/ui/traces"})
+        resp = await c.post(
+            "/ui/login", data={"csrf_token": csrf.group(1), "api_key": key, "next": "/ui/traces"}
+        )
         assert resp.status_code == 303, resp.text
         yield c

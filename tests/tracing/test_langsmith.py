@@ -42,9 +42,13 @@ def test_the_environment_variables_turn_it_on(monkeypatch):
 
 def test_enabling_it_adds_langchains_tracer_to_each_turn():
     # A closed loopback port as the endpoint: nothing leaves the machine.
-    settings = Settings(langsmith_tracing=True, langsmith_api_key="lsv2_pt_0123456789abcdef",
-                        langsmith_project="signpost-test", langsmith_endpoint="http://127.0.0.1:9",
-                        _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(
+        langsmith_tracing=True,
+        langsmith_api_key="lsv2_pt_0123456789abcdef",
+        langsmith_project="signpost-test",
+        langsmith_endpoint="http://127.0.0.1:9",
+        _env_file=None,
+    )  # type: ignore[call-arg]
     tracing = Tracing(TraceWriter(db=None), LangSmithExport(settings))
     first, second = tracing.callbacks(SCOPE), tracing.callbacks(SCOPE)
     tracers = [h for h in first if isinstance(h, LangChainTracer)]

@@ -20,8 +20,9 @@ def script(body: dict[str, Any]) -> Reply:
     if is_classification(body):
         arguments = {"intent": "navigation", "confidence": 0.9, "reason": "asks where"}
         return Reply(tool_arguments=arguments, prompt_tokens=120, completion_tokens=12)
-    return Reply(content="Our Riverside clinic is the nearest one.", prompt_tokens=300,
-                 completion_tokens=9)
+    return Reply(
+        content="Our Riverside clinic is the nearest one.", prompt_tokens=300, completion_tokens=9
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +37,16 @@ def settings(db_dsn: str, data_dir: Path, fake: FakeOpenAI) -> Any:
     from signpost.settings import Settings
 
     return Settings(
-        data_dir=data_dir, database_url=db_dsn, redis_url=None, chat_model="fake-model",
-        openai_api_key="test", openai_base_url=fake.base_url, model_timeout_s=5,
-        public_url="http://testserver.local", db_pool_min=1, db_pool_max=6,
+        data_dir=data_dir,
+        database_url=db_dsn,
+        redis_url=None,
+        chat_model="fake-model",
+        openai_api_key="test",
+        openai_base_url=fake.base_url,
+        model_timeout_s=5,
+        public_url="http://testserver.local",
+        db_pool_min=1,
+        db_pool_max=6,
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -64,8 +72,11 @@ async def test_a_failed_model_call_is_an_llm_run_in_error_and_the_turn_still_ans
     runs = {r["id"]: r for r in tree["runs"]}
     parents = {runs[r["parent_run_id"]]["name"] for r in llm}
     assert parents & {"classify_intent", "compose_response", "RunnableSequence"}
-    detail = (await client.get(f"/api/v1/traces/{out['trace_id']}/runs/{llm[0]['id']}",
-                               headers=auth(company_b))).json()
+    detail = (
+        await client.get(
+            f"/api/v1/traces/{out['trace_id']}/runs/{llm[0]['id']}", headers=auth(company_b)
+        )
+    ).json()
     assert detail["inputs"]["messages"][0][0]["type"] == "system"
 
 
@@ -86,8 +97,11 @@ async def test_a_streamed_model_answer_records_tokens_model_and_first_token(
     assert run["start_time"] <= run["first_token_time"] <= run["end_time"]
     assert any(e["name"] == "new_token" for e in run["events"])
     classified = next(r for r in llm if not r["first_token_time"])
-    assert (classified["prompt_tokens"], classified["completion_tokens"],
-            classified["total_tokens"]) == (120, 12, 132)
+    assert (
+        classified["prompt_tokens"],
+        classified["completion_tokens"],
+        classified["total_tokens"],
+    ) == (120, 12, 132)
     # tokens add up over the subtree, to the root
     known = [r["total_tokens"] for r in llm if r["total_tokens"] is not None]
     assert tree["root"]["total_tokens"] == sum(known)

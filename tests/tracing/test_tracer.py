@@ -16,8 +16,13 @@ from tracing.records import Trace
 from tracing.sanitize import LEAD_REDACTED, REDACTED, Limits, Sanitizer, cap_payload, lead_values
 from tracing.spans import span, traced
 
-SCOPE = TraceScope(workspace_id=uuid.uuid4(), chatbot_id=uuid.uuid4(), thread_id="thr_t",
-                   turn_id="turn_t", mode="eval")
+SCOPE = TraceScope(
+    workspace_id=uuid.uuid4(),
+    chatbot_id=uuid.uuid4(),
+    thread_id="thr_t",
+    turn_id="turn_t",
+    mode="eval",
+)
 
 
 class Collected:
@@ -166,9 +171,15 @@ async def test_annotations_read_from_outputs_land_on_every_run():
         return {"bot": {"kb_version": "kb-7"}, "output": {"intent": "support", "tool": None}}
 
     sink = Collected()
-    tracer = TurnTracer(sink, SCOPE, annotate={"kb_version": ("bot", "kb_version"),
-                                               "intent": ("output", "intent"),
-                                               "tool": ("output", "tool")})
+    tracer = TurnTracer(
+        sink,
+        SCOPE,
+        annotate={
+            "kb_version": ("bot", "kb_version"),
+            "intent": ("output", "intent"),
+            "tool": ("output", "tool"),
+        },
+    )
     await RunnableLambda(load, name="turn").ainvoke({}, {"callbacks": [tracer]})
     (root,) = sink.traces[0].runs
     assert root.metadata["kb_version"] == "kb-7"
@@ -182,8 +193,14 @@ LIMITS = Limits(max_field_chars=100, max_items=3, max_payload_bytes=2048)
 
 def test_long_texts_lists_and_payloads_are_cut_with_a_marker():
     sanitizer = Sanitizer(LIMITS, allow_pii=True)
-    out = sanitizer.apply({"text": "a" * 250, "items": list(range(10)), "vector": [0.5] * 384,
-                           "nested": {"short": "ok"}})
+    out = sanitizer.apply(
+        {
+            "text": "a" * 250,
+            "items": list(range(10)),
+            "vector": [0.5] * 384,
+            "nested": {"short": "ok"},
+        }
+    )
     assert out["text"] == "a" * 100 + "…[truncated 150 chars]"
     assert out["items"] == [0, 1, 2, "…[truncated 7 more items]"]
     assert out["vector"] == "[vector: 384 numbers]"
@@ -197,12 +214,16 @@ def test_long_texts_lists_and_payloads_are_cut_with_a_marker():
 @pytest.mark.parametrize("allow_pii", [False, True])
 def test_secrets_are_always_redacted(allow_pii):
     sanitizer = Sanitizer(LIMITS, allow_pii=allow_pii)
-    out = sanitizer.apply({
-        "api_key": "abc123", "headers": {"Authorization": "Bearer abcdef123456"},
-        "note": "call with Bearer tok_0123456789abcdef please",
-        "log": "used key sk-proj0123456789ABCDEFGHIJ and sp_abcdefghijkl_secretsecret99",
-        "config": "password=hunter2 user=kim", "max_tokens": 200,
-    })
+    out = sanitizer.apply(
+        {
+            "api_key": "abc123",
+            "headers": {"Authorization": "Bearer abcdef123456"},
+            "note": "call with Bearer tok_0123456789abcdef please",
+            "log": "used key sk-proj0123456789ABCDEFGHIJ and sp_abcdefghijkl_secretsecret99",
+            "config": "password=hunter2 user=kim",
+            "max_tokens": 200,
+        }
+    )
     assert out["api_key"] == REDACTED and out["headers"]["Authorization"] == REDACTED
     assert "tok_0123456789abcdef" not in out["note"] and "Bearer [redacted]" in out["note"]
     assert "sk-proj" not in out["log"] and "secretsecret99" not in out["log"]
@@ -212,15 +233,23 @@ def test_secrets_are_always_redacted(allow_pii):
 
 def lead_turn_payloads() -> list[Any]:
     return [
-        {"message": "I'm Jane Rowe, jane.rowe@example.org or +1 503 555 0199",
-         "lead_submission": None},
+        {
+            "message": "I'm Jane Rowe, jane.rowe@example.org or +1 503 555 0199",
+            "lead_submission": None,
+        },
         {"lead_submission": {"name": "Jane Rowe", "email": "jane.rowe@example.org"}},
-        {"lead": {"status": "captured",
-                  "values": {"name": "Jane Rowe", "phone": "+1 503 555 0199"}},
-         "history": [{"role": "user", "content": "mail me at jane.rowe@example.org"}]},
-        {"text": "Thanks, Jane! We will write to jane.rowe@example.org. "
-                 "Our clinic desk is hello@fernbrookvets.example.",
-         "contacts": [{"email": "hello@fernbrookvets.example", "phone": "(503) 555-0100"}]},
+        {
+            "lead": {
+                "status": "captured",
+                "values": {"name": "Jane Rowe", "phone": "+1 503 555 0199"},
+            },
+            "history": [{"role": "user", "content": "mail me at jane.rowe@example.org"}],
+        },
+        {
+            "text": "Thanks, Jane! We will write to jane.rowe@example.org. "
+            "Our clinic desk is hello@fernbrookvets.example.",
+            "contacts": [{"email": "hello@fernbrookvets.example", "phone": "(503) 555-0100"}],
+        },
     ]
 
 

@@ -82,18 +82,23 @@ async def test_one_run_returns_its_full_inputs_and_outputs(client, runtime, comp
     tree = (await client.get(f"/api/v1/traces/{out['trace_id']}", headers=auth(company_b))).json()
     assert all("inputs" not in r for r in tree["runs"])  # the tree is the skeleton
     retriever = next(r for r in tree["runs"] if r["run_type"] == "retriever")
-    resp = await client.get(f"/api/v1/traces/{out['trace_id']}/runs/{retriever['id']}",
-                            headers=auth(company_b))
+    resp = await client.get(
+        f"/api/v1/traces/{out['trace_id']}/runs/{retriever['id']}", headers=auth(company_b)
+    )
     assert resp.status_code == 200
     run = resp.json()
     assert run["inputs"]["query"] and run["outputs"]["documents"]
     assert {"page_content", "metadata"} <= set(run["outputs"]["documents"][0])
-    root = (await client.get(f"/api/v1/traces/{out['trace_id']}/runs/{out['trace_id']}",
-                             headers=auth(company_b))).json()
+    root = (
+        await client.get(
+            f"/api/v1/traces/{out['trace_id']}/runs/{out['trace_id']}", headers=auth(company_b)
+        )
+    ).json()
     assert root["inputs"]["message"] == "where is your nearest clinic"
     assert root["outputs"]["output"]["text"] == out["text"]
-    assert set(root["child_run_ids"]) == {r["id"] for r in tree["runs"]
-                                          if r["parent_run_id"] == out["trace_id"]}
+    assert set(root["child_run_ids"]) == {
+        r["id"] for r in tree["runs"] if r["parent_run_id"] == out["trace_id"]
+    }
 
 
 async def test_the_graph_state_is_stored_once_per_trace_and_read_back_whole(
@@ -105,17 +110,20 @@ async def test_the_graph_state_is_stored_once_per_trace_and_read_back_whole(
     classify = next(r for r in tree["runs"] if r["name"] == "classify_intent")
     compose = next(r for r in tree["runs"] if r["name"] == "compose_response")
     async with runtime.db.connection() as conn:
-        cur = await conn.execute("SELECT inputs->'probes' AS p FROM trace_runs WHERE id = %s",
-                                 (compose["id"],))
+        cur = await conn.execute(
+            "SELECT inputs->'probes' AS p FROM trace_runs WHERE id = %s", (compose["id"],)
+        )
         stored = (await cur.fetchone())["p"]
     ref = stored["__same_as__"]
     assert set(stored) == {"__same_as__"} and ref["key"] == "probes"
     assert ref["run_id"] in {r["id"] for r in tree["runs"]} and ref["run_id"] != compose["id"]
     h = auth(company_b)
-    full = (await client.get(f"/api/v1/traces/{out['trace_id']}/runs/{compose['id']}",
-                             headers=h)).json()
-    produced = (await client.get(f"/api/v1/traces/{out['trace_id']}/runs/{classify['id']}",
-                                 headers=h)).json()
+    full = (
+        await client.get(f"/api/v1/traces/{out['trace_id']}/runs/{compose['id']}", headers=h)
+    ).json()
+    produced = (
+        await client.get(f"/api/v1/traces/{out['trace_id']}/runs/{classify['id']}", headers=h)
+    ).json()
     assert full["inputs"]["probes"] == produced["outputs"]["probes"]
     assert full["inputs"]["probes"]["pages"], "the probes are back in full"
 
@@ -124,7 +132,8 @@ async def test_the_list_shows_root_runs_with_filters(client, runtime, company_b)
     first = await widget_turn(client, company_b, "hello there")
     preview = await client.post(
         f"/api/v1/chatbots/{company_b.chatbot_id}/preview/turns",
-        json={"message": "who do I call about billing"}, headers=auth(company_b),
+        json={"message": "who do I call about billing"},
+        headers=auth(company_b),
     )
     assert preview.status_code == 200
     await flushed(runtime)
@@ -140,14 +149,16 @@ async def test_the_list_shows_root_runs_with_filters(client, runtime, company_b)
     assert starts == sorted(starts, reverse=True)
     live = (await client.get("/api/v1/traces", params={"mode": "preview"}, headers=h)).json()
     assert [i["trace_id"] for i in live["items"]] == [preview.json()["trace_id"]]
-    thread = (await client.get("/api/v1/traces", params={"thread_id": first["thread_id"]},
-                               headers=h)).json()
+    thread = (
+        await client.get("/api/v1/traces", params={"thread_id": first["thread_id"]}, headers=h)
+    ).json()
     assert [i["trace_id"] for i in thread["items"]] == [first["trace_id"]]
     later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     for params in ({"since": later}, {"status": "error"}):
         assert (await client.get("/api/v1/traces", params=params, headers=h)).json()["total"] == 0
-    other_bot = (await client.get("/api/v1/traces", params={"chatbot_id": str(uuid.uuid4())},
-                                  headers=h)).json()
+    other_bot = (
+        await client.get("/api/v1/traces", params={"chatbot_id": str(uuid.uuid4())}, headers=h)
+    ).json()
     assert other_bot["total"] == 0
     bad = await client.get("/api/v1/traces", params={"status": "weird"}, headers=h)
     assert bad.status_code in (400, 422) and "status" in bad.text
@@ -157,8 +168,10 @@ async def test_another_workspace_cannot_see_a_trace(client, runtime, company_b):
     out = await widget_turn(client, company_b, "do you treat rabbits")
     await flushed(runtime)
     stranger = await make_workspace(runtime, "Stranger")
-    for path in (f"/api/v1/traces/{out['trace_id']}",
-                 f"/api/v1/traces/{out['trace_id']}/runs/{out['trace_id']}"):
+    for path in (
+        f"/api/v1/traces/{out['trace_id']}",
+        f"/api/v1/traces/{out['trace_id']}/runs/{out['trace_id']}",
+    ):
         resp = await client.get(path, headers=stranger.headers)
         assert resp.status_code == 404 and resp.json()["code"] == "not_found"
     assert (await client.get("/api/v1/traces", headers=stranger.headers)).json()["total"] == 0
@@ -167,16 +180,21 @@ async def test_another_workspace_cannot_see_a_trace(client, runtime, company_b):
 
 async def test_widget_feedback_shows_on_the_trace(client, runtime, company_b):
     out = await widget_turn(client, company_b, "what vaccines does a puppy need")
-    resp = await client.post(f"/api/v1/widget/{company_b.public_key}/feedback",
-                             json={"turn_id": out["turn_id"], "score": -1, "comment": "too vague"})
+    resp = await client.post(
+        f"/api/v1/widget/{company_b.public_key}/feedback",
+        json={"turn_id": out["turn_id"], "score": -1, "comment": "too vague"},
+    )
     assert resp.status_code == 200 and resp.json()["trace_id"] == out["trace_id"]
     await flushed(runtime)
     tree = (await client.get(f"/api/v1/traces/{out['trace_id']}", headers=auth(company_b))).json()
     assert [(f["key"], f["score"], f["comment"]) for f in tree["feedback"]] == [
         ("user_score", -1, "too vague")
     ]
-    listed = (await client.get("/api/v1/traces", params={"thread_id": out["thread_id"]},
-                               headers=auth(company_b))).json()
+    listed = (
+        await client.get(
+            "/api/v1/traces", params={"thread_id": out["thread_id"]}, headers=auth(company_b)
+        )
+    ).json()
     assert listed["items"][0]["feedback"][0]["score"] == -1
 
 
@@ -229,13 +247,15 @@ async def test_a_failing_trace_write_never_fails_the_turn_and_is_counted(
     assert runtime.traces.stats.failed_traces == before + 1
     ready = (await client.get("/readyz")).json()
     assert ready["traces"]["failed_traces"] == before + 1
-    assert (await client.get(f"/api/v1/traces/{out['trace_id']}",
-                             headers=auth(company_b))).status_code == 404
+    assert (
+        await client.get(f"/api/v1/traces/{out['trace_id']}", headers=auth(company_b))
+    ).status_code == 404
     # the writer carries on once the database is back
     again = await widget_turn(client, company_b, "how do I book a vaccination appointment")
     await flushed(runtime)
-    assert (await client.get(f"/api/v1/traces/{again['trace_id']}",
-                             headers=auth(company_b))).status_code == 200
+    assert (
+        await client.get(f"/api/v1/traces/{again['trace_id']}", headers=auth(company_b))
+    ).status_code == 200
 
 
 async def test_retention_prunes_old_traces_only(client, runtime, company_b):
@@ -245,7 +265,8 @@ async def test_retention_prunes_old_traces_only(client, runtime, company_b):
     async with runtime.db.connection() as conn:
         await conn.execute(
             "UPDATE trace_runs SET start_time = start_time - interval '40 days', "
-            "end_time = end_time - interval '40 days' WHERE trace_id = %s", (old["trace_id"],)
+            "end_time = end_time - interval '40 days' WHERE trace_id = %s",
+            (old["trace_id"],),
         )
     result = await run_maintenance(runtime)
     assert result["traces"] >= 1
@@ -253,15 +274,18 @@ async def test_retention_prunes_old_traces_only(client, runtime, company_b):
     assert (await client.get(f"/api/v1/traces/{old['trace_id']}", headers=h)).status_code == 404
     assert (await client.get(f"/api/v1/traces/{fresh['trace_id']}", headers=h)).status_code == 200
     async with runtime.db.connection() as conn:
-        cur = await conn.execute("SELECT count(*) AS n FROM trace_runs WHERE trace_id = %s",
-                                 (old["trace_id"],))
+        cur = await conn.execute(
+            "SELECT count(*) AS n FROM trace_runs WHERE trace_id = %s", (old["trace_id"],)
+        )
         assert (await cur.fetchone())["n"] == 0
 
 
 async def test_every_surface_leaves_a_trace(client, runtime, company_b):
     ws, bot = company_b.workspace_id, company_b.chatbot_id
-    outputs = [await runtime.turns.run(ws, bot, TurnRequest(message="hi"), mode)
-               for mode in ("live", "preview", "eval")]
+    outputs = [
+        await runtime.turns.run(ws, bot, TurnRequest(message="hi"), mode)
+        for mode in ("live", "preview", "eval")
+    ]
     await flushed(runtime)
     h = auth(company_b)
     for out, mode in zip(outputs, ("live", "preview", "eval"), strict=True):
@@ -271,8 +295,10 @@ async def test_every_surface_leaves_a_trace(client, runtime, company_b):
 
 async def test_the_viewer_lists_traces_and_draws_the_waterfall(app, client, runtime, company_b):
     out = await widget_turn(client, company_b, "what vaccines does a kitten need")
-    await client.post(f"/api/v1/widget/{company_b.public_key}/feedback",
-                      json={"turn_id": out["turn_id"], "score": 1, "comment": "spot on"})
+    await client.post(
+        f"/api/v1/widget/{company_b.public_key}/feedback",
+        json={"turn_id": out["turn_id"], "score": 1, "comment": "spot on"},
+    )
     await flushed(runtime)
     async for ui in signed_in(app, company_b.api_key):
         listing = await ui.get("/ui/traces", params={"mode": "live"})
@@ -283,10 +309,14 @@ async def test_the_viewer_lists_traces_and_draws_the_waterfall(app, client, runt
         assert page.status_code == 200
         assert page.headers["content-security-policy"].startswith("default-src 'self'")
         text = html.unescape(page.text)
-        rows = re.findall(r'<details class="wf-run (\w+)" id="run-([0-9a-f-]+)"[^>]*'
-                          r'data-run-type="(\w+)" data-depth="(\d+)"', page.text)
-        tree = (await client.get(f"/api/v1/traces/{out['trace_id']}",
-                                 headers=auth(company_b))).json()
+        rows = re.findall(
+            r'<details class="wf-run (\w+)" id="run-([0-9a-f-]+)"[^>]*'
+            r'data-run-type="(\w+)" data-depth="(\d+)"',
+            page.text,
+        )
+        tree = (
+            await client.get(f"/api/v1/traces/{out['trace_id']}", headers=auth(company_b))
+        ).json()
         assert [r[1] for r in rows] == [r["id"] for r in tree["runs"]]
         assert {r[2] for r in rows} >= {"chain", "tool", "retriever", "embedding"}
         assert max(int(r[3]) for r in rows) >= 2
