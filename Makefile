@@ -25,8 +25,9 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 run: install ## Start the API on the embedded Postgres, seed the demo bot, print the URLs
 	$(BIN)/signpost serve --seed-demo
 
-# The pass rate the demo suite reaches; `make test` fails below it (or on any gate violation).
-EVAL_MIN_PASS_RATE ?= 0.80
+# The demo suite reaches 0.901 (91/101) in deterministic mode; `make test` fails below this
+# (one case of slack) or on any gate violation.
+EVAL_MIN_PASS_RATE ?= 0.89
 
 test: install ## Run the test suite (real Postgres, Redis, server processes, Chromium) and the eval gate
 	@.ci/ensure-chromium
