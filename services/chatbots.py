@@ -16,6 +16,7 @@ from signpost.protocol import DEFAULT_LEAD_FIELDS, KNOWN_LEAD_FIELDS, LeadField
 from store import chatbots as repo
 from store.chatbots import Chatbot
 from store.db import Conn
+from store.files import FileStore
 
 DEFAULT_GREETING = "Hi! How can I help you today?"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -198,4 +199,16 @@ async def update_chatbot(
     bot = await repo.update_chatbot(conn, workspace_id, chatbot_id, _columns(patch, fields=given))
     if bot is None:
         raise NotFound(f"chatbot {chatbot_id} not found")
+    return bot
+
+
+async def delete_chatbot(
+    conn: Conn, files: FileStore, workspace_id: uuid.UUID, chatbot_id: uuid.UUID
+) -> Chatbot:
+    """Delete the chatbot, its links and its icon (sources stay); return what was deleted."""
+    bot = await get_chatbot(conn, workspace_id, chatbot_id)
+    if not await repo.delete_chatbot(conn, workspace_id, chatbot_id):
+        raise NotFound(f"chatbot {chatbot_id} not found")
+    if bot.icon_key:
+        files.delete(bot.icon_key)
     return bot

@@ -15,7 +15,7 @@ from api.uploads import read_files
 from services import buckets as bucket_service
 from services import chatbots as service
 from services import icons, ingest
-from signpost.errors import NotFound, ValidationFailed
+from signpost.errors import ValidationFailed
 from store import buckets as bucket_repo
 from store import chatbots as repo
 
@@ -89,11 +89,7 @@ class ChatbotController(Controller):
         runtime: RuntimeDep,
     ) -> None:
         """Delete the chatbot, its links and its icon (sources stay in the workspace)."""
-        bot = await service.get_chatbot(conn, workspace_id, chatbot_id)
-        if not await repo.delete_chatbot(conn, workspace_id, chatbot_id):
-            raise NotFound(f"chatbot {chatbot_id} not found")
-        if bot.icon_key:
-            runtime.files.delete(bot.icon_key)
+        await service.delete_chatbot(conn, runtime.files, workspace_id, chatbot_id)
 
     @put("/{chatbot_id:uuid}/icon")
     async def upload_icon(

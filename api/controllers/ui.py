@@ -638,9 +638,7 @@ class UIController(Controller):
     ) -> Redirect:
         """Delete the chatbot (its sources stay in the workspace)."""
         await read_form(request)
-        bot = await chatbot_service.get_chatbot(conn, ws_id, chatbot_id)
-        if await chatbot_repo.delete_chatbot(conn, ws_id, chatbot_id) and bot.icon_key:
-            runtime.files.delete(bot.icon_key)
+        bot = await chatbot_service.delete_chatbot(conn, runtime.files, ws_id, chatbot_id)
         flash(request, f"Deleted “{bot.name}”.")
         return see_other("/ui/chatbots")
 
