@@ -78,18 +78,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def settings(db_dsn: str, data_dir: Path) -> Settings:
     """Settings for an in-process runtime on this module's database."""
-    return Settings(
-        data_dir=data_dir,
-        database_url=db_dsn,
-        redis_url=None,
-        chat_model=None,
-        openai_api_key=None,
-        openai_base_url=None,
-        public_url="http://testserver.local",
-        db_pool_min=1,
-        db_pool_max=6,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return settings_for(db_dsn, data_dir)
 
 
 @pytest.fixture(scope="module")
@@ -164,20 +153,21 @@ class IngestedCompany:
     source_ids: dict[str, uuid.UUID]
 
 
-def _settings_for(dsn: str, data_dir: Path, **extra: object) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        database_url=dsn,
-        redis_url=None,
-        chat_model=None,
-        openai_api_key=None,
-        openai_base_url=None,
-        public_url="http://testserver.local",
-        db_pool_min=1,
-        db_pool_max=6,
-        _env_file=None,
-        **extra,  # type: ignore[arg-type]
-    )
+def settings_for(dsn: str, data_dir: Path, **overrides: object) -> Settings:
+    """Return test settings on `dsn`: deterministic, no Redis, a small pool; `overrides` win."""
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": dsn,
+        "redis_url": None,
+        "chat_model": None,
+        "openai_api_key": None,
+        "openai_base_url": None,
+        "public_url": "http://testserver.local",
+        "db_pool_min": 1,
+        "db_pool_max": 6,
+        "_env_file": None,
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -198,7 +188,7 @@ async def company_b(
     suite = load_suite(ROOT / "tests" / "fixtures" / "company_b" / "suite.yaml")
     spec = suite.spec.model_copy(deep=True)
     spec.bot.status = "published"
-    rt = await Runtime.start(_settings_for(dsn, data), dsn=dsn, turns=False)
+    rt = await Runtime.start(settings_for(dsn, data), dsn=dsn, turns=False)
     try:
         async with rt.db.transaction() as conn:
             built = await provision(

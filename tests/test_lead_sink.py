@@ -17,7 +17,7 @@ import pytest
 from services.lead_sink import LeadRow, LeadSheet, SinkRefused, SinkUnavailable, append_lead
 from signpost.settings import Settings
 from store import jobs as jobs_repo
-from tests.conftest import WorkspaceAuth, make_workspace
+from tests.conftest import WorkspaceAuth, make_workspace, settings_for
 from tests.fakes.sheets_server import FakeSheets
 
 SHEET = "1LeadsSheetKeyForTestsAbcdefghijklmnopqrstu"
@@ -32,19 +32,7 @@ def sheets() -> Iterator[FakeSheets]:
 
 @pytest.fixture(scope="module")
 def settings(db_dsn: str, data_dir: Path, sheets: FakeSheets) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        database_url=db_dsn,
-        redis_url=None,
-        chat_model=None,
-        openai_api_key=None,
-        openai_base_url=None,
-        public_url="http://testserver.local",
-        db_pool_min=1,
-        db_pool_max=6,
-        google_sheets_endpoint=sheets.url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return settings_for(db_dsn, data_dir, google_sheets_endpoint=sheets.url)
 
 
 def lead_row(**fields: str) -> LeadRow:

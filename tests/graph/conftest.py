@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IngestedCompany, clone_company
+from tests.conftest import IngestedCompany, clone_company, settings_for
 
 SIGNED_LINK = re.compile(r"/d/[A-Za-z0-9_\-]{8,}")
 
@@ -235,20 +235,13 @@ def model() -> Any:
 
 def model_settings(db_dsn: str, data_dir: Path, base_url: str, timeout_s: float = 2.0) -> Any:
     """Return settings that run the graph in model mode against the fake server."""
-    from signpost.settings import Settings
-
-    return Settings(
-        data_dir=data_dir,
-        database_url=db_dsn,
-        redis_url=None,
+    return settings_for(
+        db_dsn,
+        data_dir,
         chat_model="fake-model",
         openai_api_key="test-key",
         openai_base_url=base_url,
         model_timeout_s=timeout_s,
-        public_url="http://testserver.local",
-        db_pool_min=1,
-        db_pool_max=6,
-        _env_file=None,  # type: ignore[call-arg]
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import settings_for
 from tests.fakes.openai_server import FakeOpenAI, Reply, is_classification, last_user_text
 from tests.tracing.conftest import auth, flushed, widget_turn
 
@@ -34,20 +35,13 @@ def fake() -> Any:
 
 @pytest.fixture(scope="module")
 def settings(db_dsn: str, data_dir: Path, fake: FakeOpenAI) -> Any:
-    from signpost.settings import Settings
-
-    return Settings(
-        data_dir=data_dir,
-        database_url=db_dsn,
-        redis_url=None,
+    return settings_for(
+        db_dsn,
+        data_dir,
         chat_model="fake-model",
         openai_api_key="test",
         openai_base_url=fake.base_url,
         model_timeout_s=5,
-        public_url="http://testserver.local",
-        db_pool_min=1,
-        db_pool_max=6,
-        _env_file=None,  # type: ignore[call-arg]
     )
 
 
