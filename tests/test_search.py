@@ -203,6 +203,29 @@ async def test_onnx_vectors_match_the_sentence_transformers_model(runtime):
     assert _cosine([await onnx.aembed_query(texts[0])], [want[0]])[0] > 0.999
 
 
+async def test_sync_batches_on_openvino_share_the_query_space(runtime):
+    """Batches of passages run on OpenVINO (bf16 where the CPU has it); queries on onnxruntime."""
+    local = runtime.space.embeddings
+    assert isinstance(local, LocalEmbeddings)
+    sentences = [
+        f"Item {i}: the {['drill', 'saw', 'ladder', 'lamp'][i % 4]} ships in {i % 9 + 1} days."
+        for i in range(70)
+    ]
+    texts = [*sentences, RARE_CODE, "Solvane " * 300]
+    batched = np.asarray(await local.aembed_documents(texts))
+    engine = local._batch()
+    assert engine is not None and engine.precision in ("bf16", "f32")
+    onnx = LocalEmbeddings(cache_dir=local.cache_dir, batch_engine="onnxruntime")
+    reference = np.asarray(await onnx.aembed_documents(texts))
+    assert onnx._batch() is None
+    assert batched.shape == reference.shape == (len(texts), 384)
+    assert _cosine(batched, reference).min() > 0.9995
+    # Retrieval cannot tell the engines apart: each query ranks the same passage first.
+    for i in (0, 17, 42, len(sentences)):
+        query = np.asarray(await local.aembed_query(texts[i]))
+        assert int(np.argmax(batched @ query)) == int(np.argmax(reference @ query)) == i
+
+
 async def _chunks_per_table(runtime: Any, source_id: uuid.UUID) -> dict[str, int]:
     async with runtime.db.connection() as conn:
         cur = await conn.execute("SELECT table_name FROM embedding_spaces ORDER BY table_name")

@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from ingestion import website
 from ingestion.html_extract import normalize_url, same_site
 from ingestion.records import LoaderError, PageRecord
 from ingestion.website import (
@@ -445,6 +447,40 @@ def test_load_local_pages_yields_one_record_per_page(tmp_path: Path) -> None:
     # Site chrome repeats on every page; no paragraph of a record's text may do so.
     paragraphs = Counter(para for p in pages for para in set(p.text.split("\n\n")))
     assert [t for t, n in paragraphs.items() if n > max(2, len(pages) // 2)] == []
+
+
+def test_a_large_folder_is_extracted_in_a_child_process_with_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _small_site(tmp_path / "site")
+    (site / "broken.html").write_bytes(b"\xff\xfe<html><body>" + b"\x00" * 64)
+    (site / "copy").mkdir()
+    (site / "copy" / "index.html").write_bytes((site / "index.html").read_bytes())
+    base = "https://www.site.example/"
+
+    def summary(items: list[PageRecord | LoaderError]) -> list[tuple[str, ...]]:
+        return [
+            ("error", str(i)) if isinstance(i, LoaderError) else (i.url, i.title, i.content_hash)
+            for i in items
+        ]
+
+    monkeypatch.setattr(website, "PROCESS_MIN_PAGES", 10**9)
+    in_process = list(load_local_pages(site, base))
+    spawned: list[object] = []
+    original = website._extracted_in_child
+
+    def counting(files: list[tuple[str, Path]]) -> Any:
+        spawned.append(files)
+        return original(files)
+
+    monkeypatch.setattr(website, "PROCESS_MIN_PAGES", 1)
+    monkeypatch.setattr(website, "_extracted_in_child", counting)
+    in_child = list(load_local_pages(site, base))
+    assert len(spawned) == 1
+    assert summary(in_child) == summary(in_process)
+    urls = [i.url for i in in_child if isinstance(i, PageRecord)]
+    assert len(urls) == len(set(urls))
+    assert len({base, base + "copy/"} & set(urls)) == 1  # the copy's duplicate text is dropped
 
 
 # -- crawling: a real site on loopback ----------------------------------------------------
