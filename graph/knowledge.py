@@ -13,7 +13,7 @@ from typing import Any
 from graph.context import Context
 from graph.state import BotConfig
 from store import kb
-from tools import contact_search, document_search, faq, pages
+from tools import contact_search, document_search, faq, kb_cache, pages
 from tools.base import ToolScope, search
 
 PROBE_HITS = 120
@@ -130,14 +130,19 @@ async def vocabulary_coverage(ctx: Context, bot: BotConfig, message: str) -> flo
     if not words:
         return 1.0
     source_ids = list({uuid.UUID(s) for ids in bot["buckets"].values() for s in ids})
-    async with ctx.services.db.connection() as conn:
-        known = await vectors.known_terms(
+    known = await kb_cache.rows_by_id(
+        ctx.services.db,
+        (ctx.workspace_id, bot["sources_key"]),
+        "term",
+        vectors.searchable_terms(words),
+        lambda conn, terms: vectors.known_terms(
             conn,
             ctx.services.chunk_table,
             workspace_id=ctx.workspace_id,
             source_ids=source_ids,
-            terms=words,
-        )
+            terms=terms,
+        ),
+    )
     if not known:
         return 1.0
     return sum(known.values()) / len(known)

@@ -52,6 +52,9 @@ class OpenVinoBatchEncoder:
                 "INFERENCE_PRECISION_HINT": self.precision,
                 "NUM_STREAMS": self.streams,
                 "INFERENCE_NUM_THREADS": self.streams,
+                # Pinning would bind the process's threads (the event loop, onnxruntime's
+                # query threads) to the cores OpenVINO picked; a server shares them.
+                "ENABLE_CPU_PINNING": False,
             },
         )
         self._requests = [compiled.create_infer_request() for _ in range(self.streams)]

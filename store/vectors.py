@@ -441,6 +441,11 @@ async def hybrid_search(
     ]
 
 
+def searchable_terms(terms: Sequence[str]) -> list[str]:
+    """Return the distinct lower-case terms `known_terms` looks up (at most 24)."""
+    return [t for t in dict.fromkeys(_TERM.findall(" ".join(terms).lower())) if len(t) >= 2][:24]
+
+
 async def known_terms(
     conn: Conn,
     table: str,
@@ -453,7 +458,7 @@ async def known_terms(
 
     Stop words (an empty tsquery) count as known: they say nothing about the topic.
     """
-    clean = [t for t in dict.fromkeys(_TERM.findall(" ".join(terms).lower())) if len(t) >= 2][:24]
+    clean = searchable_terms(terms)
     if not clean or not source_ids:
         return {t: True for t in clean}
     query = sql.SQL(

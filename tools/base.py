@@ -31,6 +31,12 @@ class ToolScope:
         """Return True when no source is linked to the bucket."""
         return not self.source_ids
 
+    @property
+    def version_key(self) -> tuple[uuid.UUID, str] | None:
+        """Return the key rows of this scope can be cached under (see tools/kb_cache.py)."""
+        key = self.extras.get("version_key")
+        return (self.workspace_id, key) if key else None
+
 
 def keywords_for(query: str) -> str:
     """Return the OR keyword query for full-text search (question fillers left out)."""

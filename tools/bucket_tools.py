@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.tools import InjectedToolArg, tool
 
-from tools import contact_search, document_search, faq, pages
+from tools import contact_search, document_search, faq, kb_cache, pages
 from tools.base import ToolScope
 
 Vector = Annotated[list[float] | None, InjectedToolArg]
@@ -58,8 +58,15 @@ async def _with_full_text(
     ids = [uuid.UUID(p["id"]) for p in pages_[:top]]
     if not ids:
         return pages_
-    async with scope.db.connection() as conn:
-        chunks = await vectors.item_chunks(conn, scope.chunk_table, scope.workspace_id, ids)
+    chunks = await kb_cache.rows_by_id(
+        scope.db,
+        scope.version_key,
+        "chunks",
+        ids,
+        lambda conn, missing: vectors.item_chunks(
+            conn, scope.chunk_table, scope.workspace_id, missing
+        ),
+    )
     out = []
     for page in pages_:
         full = chunks.get(uuid.UUID(page["id"]))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import kb
+from tools import kb_cache
 from tools.base import ToolScope, query_stems, search
 from tools.textmatch import content_stems, overlap
 
@@ -54,8 +55,14 @@ async def rank_documents(
     hits: Sequence[Any] | None = None,
 ) -> list[RankedDocument]:
     """Rank the scope's ready documents for the request."""
-    async with scope.db.connection() as conn:
-        catalog = await kb.document_catalog(conn, scope.workspace_id, scope.source_ids)
+
+    async def load(conn: Any, keys: list[Any]) -> dict[Any, list[dict[str, Any]]]:
+        return {keys[0]: await kb.document_catalog(conn, scope.workspace_id, scope.source_ids)}
+
+    found = await kb_cache.rows_by_id(
+        scope.db, scope.version_key, "document_catalog", [scope.source_ids], load
+    )
+    catalog = found[scope.source_ids]
     if not catalog:
         return []
     if hits is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import kb
+from tools import kb_cache
 from tools.base import ToolScope, query_stems, search
 from tools.textmatch import codes, content_stems, overlap
 
@@ -76,8 +77,13 @@ async def retrieve(
     if not hits:
         return []
     qa_ids = [h.item_id for h in hits if h.kind == "qa"]
-    async with scope.db.connection() as conn:
-        entries = await kb.entries_by_ids(conn, scope.workspace_id, qa_ids)
+    entries = await kb_cache.rows_by_id(
+        scope.db,
+        scope.version_key,
+        "qa",
+        qa_ids,
+        lambda conn, ids: kb.entries_by_ids(conn, scope.workspace_id, ids),
+    )
     q_stems = query_stems(query)
     q_codes = codes(query)
     passages: dict[tuple[Any, ...], Passage] = {}

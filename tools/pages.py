@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from store import kb
+from tools import kb_cache
 from tools.base import ToolScope, query_stems, search
 from tools.textmatch import content_stems, overlap, tokens
 
@@ -83,8 +84,13 @@ async def rank_pages(
     best: dict[uuid.UUID, list[Any]] = {}
     for hit in hits:
         best.setdefault(hit.item_id, []).append(hit)
-    async with scope.db.connection() as conn:
-        rows = await kb.pages_by_ids(conn, scope.workspace_id, list(best))
+    rows = await kb_cache.rows_by_id(
+        scope.db,
+        scope.version_key,
+        "page",
+        list(best),
+        lambda conn, ids: kb.pages_by_ids(conn, scope.workspace_id, ids),
+    )
     q_stems = query_stems(query)
     ranked = []
     for item_id, page_hits in best.items():

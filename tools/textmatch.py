@@ -153,12 +153,16 @@ def overlap(query_stems: Sequence[str], text_stems: Iterable[str]) -> float:
     if not query_stems:
         return 0.0
     pool = set(text_stems)
+    prefixes: set[str] | None = None  # 5-letter prefixes of the long stems, built on demand
     hit = 0.0
     for q in query_stems:
         if q in pool:
             hit += 1
-        elif len(q) >= 5 and any(p.startswith(q[:5]) for p in pool if len(p) >= 5):
-            hit += 0.7
+        elif len(q) >= 5:
+            if prefixes is None:
+                prefixes = {p[:5] for p in pool if len(p) >= 5}
+            if q[:5] in prefixes:
+                hit += 0.7
     return hit / len(query_stems)
 
 
