@@ -13,7 +13,6 @@ import asyncio
 import html
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -30,6 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import numpy as np  # noqa: E402
+from common import machine  # noqa: E402
 from langchain_core.embeddings import Embeddings  # noqa: E402
 
 TARGETS = {"sync_pages_per_s": 25.0, "resync_s": 5.0, "query_p95_ms": 25.0}
@@ -669,11 +669,7 @@ async def run(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     }
     return {
         "benchmark": "ingest",
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "embedding_model": runtime.space.model_id,
-        },
+        "machine": {**machine(), "embedding_model": runtime.space.model_id},
         "figures": figures,
         "targets": TARGETS,
         "met": met,

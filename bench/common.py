@@ -28,12 +28,38 @@ def percentile(values: list[float], q: float) -> float:
     return round(ordered[rank], 2)
 
 
+def _cpu_times() -> list[int] | None:
+    try:
+        with open("/proc/stat") as fh:
+            return [int(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+_STARTED = _cpu_times()
+
+
+def stolen_share() -> float | None:
+    """Return the share of CPU time the hypervisor took since the benchmark started.
+
+    On a shared VM the host can take a large share (steal time); figures measured then
+    are not comparable with quiet runs, so every report carries this number.
+    """
+    now = _cpu_times()
+    if _STARTED is None or now is None or len(now) < 8:
+        return None
+    delta = [b - a for a, b in zip(_STARTED, now, strict=False)]
+    total = sum(delta[:8])
+    return round(delta[7] / total, 3) if total > 0 else None
+
+
 def machine() -> dict[str, Any]:
     """Describe where the numbers were measured."""
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
+        "cpu_stolen_share": stolen_share(),
     }
 
 
