@@ -16,7 +16,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from common import ROOT, embedded_runtime, ingest_suite, machine, percentile
@@ -121,6 +123,61 @@ async def load(host: str, port: int, path: str, streams: int, turns: int) -> dic
     }
 
 
+def _tree(pid: int) -> list[Any]:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def cpu_by_side(server_pid: int, pgdata: Path | None) -> dict[str, float]:
+    """Return CPU seconds (user + system) so far: server processes, PostgreSQL, this client."""
+    import psutil
+
+    def seconds(procs: list[Any]) -> float:
+        total = 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    postgres: list[Any] = []
+    if pgdata is not None:
+        target = str(pgdata)
+        for proc in psutil.process_iter(["cmdline"]):
+            if target in (proc.info["cmdline"] or []):
+                postgres = _tree(proc.pid)
+                break
+    server = _tree(server_pid)
+    others = {p.pid for p in postgres} | {p.pid for p in server}
+    client = [p for p in _tree(os.getpid()) if p.pid not in others]
+    return {
+        "server": seconds(server),
+        "postgres": seconds(postgres),
+        "client": seconds(client),
+    }
+
+
+async def measured(load_: Any, sides: Callable[[], dict[str, float]]) -> dict[str, Any]:
+    """Run a load and add the CPU each side spent per turn (immune to the VM's steal time)."""
+    before = sides()
+    figures = await load_
+    spent = {name: s - before[name] for name, s in sides().items()}
+    per_turn = {name: round(s * 1000 / figures["turns"], 2) for name, s in spent.items()}
+    figures["cpu_ms_per_turn"] = per_turn
+    # What the machine could do if the benchmark had every core to itself.
+    figures["cpu_bound_turns_per_s"] = round(
+        (os.cpu_count() or 1) * 1000 / max(1e-9, sum(per_turn.values())), 1
+    )
+    return figures
+
+
 async def main(turns: int, workers: int) -> dict[str, object]:
     async with embedded_runtime() as rt:
         built = await ingest_suite(rt, ROOT / "demo" / "demo.yaml")
@@ -161,7 +218,10 @@ async def main(turns: int, workers: int) -> dict[str, object]:
             path = f"/api/v1/widget/{built.public_key}/turns"
             await load("127.0.0.1", port, path, 4 * workers, 16 * workers)  # warm every worker
             single = await load("127.0.0.1", port, path, 1, max(16, turns // 8))
-            sixteen = await load("127.0.0.1", port, path, 16, turns)
+            pgdata = Path(data_dir).parent / "pg"  # common.embedded_runtime's layout
+            sixteen = await measured(
+                load("127.0.0.1", port, path, 16, turns), lambda: cpu_by_side(server.pid, pgdata)
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
