@@ -367,13 +367,14 @@ async def hybrid_search(
     query = sql.SQL(
         """
         WITH dense AS (
-            SELECT langchain_id, similarity, row_number() OVER (ORDER BY dist) AS r
+            -- The distance is computed once per row: ORDER BY names the select-list
+            -- entry (the HNSW index still serves it), similarity derives from it.
+            SELECT langchain_id, 1 - dist AS similarity, row_number() OVER (ORDER BY dist) AS r
             FROM (
-                SELECT langchain_id, embedding <=> %(vec)s AS dist,
-                       1 - (embedding <=> %(vec)s) AS similarity
+                SELECT langchain_id, embedding <=> %(vec)s AS dist
                 FROM {t}
                 WHERE workspace_id = %(ws)s AND source_id = ANY(%(src)s) {kind_filter}
-                ORDER BY embedding <=> %(vec)s
+                ORDER BY dist
                 LIMIT %(cand)s
             ) d
         ),
