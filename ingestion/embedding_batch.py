@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ class OpenVinoBatchEncoder:
     """
 
     def __init__(self, model_path: Path, *, streams: int | None = None) -> None:
-        import openvino as ov
+        ov = import_openvino()
 
         self.streams = streams or max(1, min(4, os.cpu_count() or 1))
         core = ov.Core()
@@ -100,6 +101,20 @@ class OpenVinoBatchEncoder:
         request.wait()
         done(batch, request.get_output_tensor(0).data, mask)
         return request
+
+
+def import_openvino() -> Any:
+    """Import OpenVINO with its usage telemetry switched off.
+
+    `import openvino` sends an analytics event unless the user opted out in a file under
+    ~/intel; without the openvino_telemetry package it falls back to a no-op stub. A
+    self-hosted service must not phone home, so the package is made unimportable first.
+    """
+    if "openvino_telemetry" not in sys.modules:
+        sys.modules["openvino_telemetry"] = None  # type: ignore[assignment]
+    import openvino
+
+    return openvino
 
 
 def open_batch_encoder(model_path: Path) -> OpenVinoBatchEncoder | None:

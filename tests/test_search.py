@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -338,3 +340,18 @@ async def test_at_scale_a_word_in_most_chunks_is_left_to_the_dense_half_but_a_co
     keyword_hits = [h for h in hits if h.keyword_rank is not None]
     assert [h.content for h in keyword_hits] == [texts[-1]]
     assert len(hits) == 20  # the dense half still fills the list
+
+
+def test_openvino_is_imported_without_its_usage_telemetry():
+    code = (
+        "import sys\n"
+        "from ingestion.embedding_batch import import_openvino\n"
+        "import_openvino()\n"
+        "from openvino.tools.ovc import telemetry_utils\n"
+        "assert sys.modules.get('openvino_telemetry') is None\n"
+        "assert telemetry_utils.tm.__name__.endswith('telemetry_stub'), telemetry_utils.tm\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
