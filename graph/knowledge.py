@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -164,34 +162,24 @@ class Catalog:
         return self.product_titles + self.document_titles
 
 
-_catalogs: OrderedDict[tuple[Any, ...], Catalog] = OrderedDict()
-_lock = threading.Lock()
-
-
 async def catalog(ctx: Context, bot: BotConfig) -> Catalog:
     """Return the bot's catalog (cached per set of source versions)."""
-    key = (ctx.workspace_id, ctx.chatbot_id, bot["sources_key"])
-    with _lock:
-        found = _catalogs.get(key)
-        if found is not None:
-            _catalogs.move_to_end(key)
-            return found
-    guidance = [uuid.UUID(s) for s in bot["buckets"].get("guidance", [])]
-    doc_sources = [
-        uuid.UUID(s) for b in ("doc_referral", "support") for s in bot["buckets"].get(b, [])
-    ]
-    async with ctx.services.db.connection() as conn:
-        page_rows = await kb.page_catalog(conn, ctx.workspace_id, guidance)
-        doc_rows = await kb.document_catalog(conn, ctx.workspace_id, doc_sources)
-        files = await kb.document_file_names(conn, ctx.workspace_id, doc_sources)
-    built = Catalog(
-        product_titles=tuple(r["title"] for r in page_rows if r["kind"] == "product"),
-        page_titles=tuple(r["title"] for r in page_rows),
-        document_titles=tuple(r["title"] for r in doc_rows),
-        document_files=tuple(sorted({f for f in files if f})),
-    )
-    with _lock:
-        _catalogs[key] = built
-        while len(_catalogs) > 128:
-            _catalogs.popitem(last=False)
-    return built
+
+    async def build() -> Catalog:
+        guidance = [uuid.UUID(s) for s in bot["buckets"].get("guidance", [])]
+        doc_sources = [
+            uuid.UUID(s) for b in ("doc_referral", "support") for s in bot["buckets"].get(b, [])
+        ]
+        async with ctx.services.db.connection() as conn:
+            page_rows = await kb.page_catalog(conn, ctx.workspace_id, guidance)
+            doc_rows = await kb.document_catalog(conn, ctx.workspace_id, doc_sources)
+            files = await kb.document_file_names(conn, ctx.workspace_id, doc_sources)
+        return Catalog(
+            product_titles=tuple(r["title"] for r in page_rows if r["kind"] == "product"),
+            page_titles=tuple(r["title"] for r in page_rows),
+            document_titles=tuple(r["title"] for r in doc_rows),
+            document_files=tuple(sorted({f for f in files if f})),
+        )
+
+    version = (ctx.workspace_id, bot["sources_key"])
+    return await kb_cache.value(version, "catalog", ctx.chatbot_id, build)

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from store import kb
+from tools import kb_cache
 from tools.base import ToolScope, search
 from tools.contacts import ContactCandidate, ContactIndex
-
-_CACHE_SIZE = 64
-_cache: OrderedDict[tuple[Any, ...], ContactIndex] = OrderedDict()
-_lock = threading.Lock()
 
 
 def _candidate(row: dict[str, Any]) -> ContactCandidate:
@@ -33,21 +28,14 @@ def _candidate(row: dict[str, Any]) -> ContactCandidate:
 
 async def contact_index(scope: ToolScope) -> ContactIndex:
     """Return the index over all contacts of the scope (cached per KB version)."""
-    key = (scope.workspace_id, scope.source_ids, scope.extras.get("version_key"))
-    with _lock:
-        index = _cache.get(key)
-        if index is not None:
-            _cache.move_to_end(key)
-            return index
-    async with scope.db.connection() as conn:
-        rows = await kb.contact_rows(conn, scope.workspace_id, scope.source_ids)
-    # Building the index is CPU work (≈0.2 s per 500 rows): keep it off the event loop.
-    index = await asyncio.to_thread(ContactIndex, [_candidate(r) for r in rows])
-    with _lock:
-        _cache[key] = index
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return index
+
+    async def build() -> ContactIndex:
+        async with scope.db.connection() as conn:
+            rows = await kb.contact_rows(conn, scope.workspace_id, scope.source_ids)
+        # Building the index is CPU work (≈0.2 s per 500 rows): keep it off the event loop.
+        return await asyncio.to_thread(ContactIndex, [_candidate(r) for r in rows])
+
+    return await kb_cache.value(scope.version_key, "contact_index", scope.source_ids, build)
 
 
 async def semantic_scores(

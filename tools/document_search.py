@@ -56,13 +56,11 @@ async def rank_documents(
 ) -> list[RankedDocument]:
     """Rank the scope's ready documents for the request."""
 
-    async def load(conn: Any, keys: list[Any]) -> dict[Any, list[dict[str, Any]]]:
-        return {keys[0]: await kb.document_catalog(conn, scope.workspace_id, scope.source_ids)}
+    async def load() -> list[dict[str, Any]]:
+        async with scope.db.connection() as conn:
+            return await kb.document_catalog(conn, scope.workspace_id, scope.source_ids)
 
-    found = await kb_cache.rows_by_id(
-        scope.db, scope.version_key, "document_catalog", [scope.source_ids], load
-    )
-    catalog = found[scope.source_ids]
+    catalog = await kb_cache.value(scope.version_key, "document_catalog", scope.source_ids, load)
     if not catalog:
         return []
     if hits is None:

@@ -1,9 +1,12 @@
-"""Knowledge-base rows cached per knowledge version, so repeat turns skip their lookups.
+"""Knowledge-base data cached per knowledge version, so repeat turns skip their lookups.
 
-Pages, Q/A entries, documents, chunks and vocabulary only change when a sync bumps a
-source's version, and the version of every source linked to a bot is part of its
-`sources_key`. Rows cached under that key stay right until the next sync, whose new key
-misses. Without a key (a scope built outside a turn) every lookup goes to the database.
+Pages, Q/A entries, documents, chunks, vocabulary, a bot's catalog and its contact index
+only change when a sync bumps a source's version, and the version of every source linked
+to a bot is part of its `sources_key`. What is cached under that key stays right until
+the next sync, whose new key misses. Without a key every lookup goes to the database.
+
+Each kind has its own LRU: rows are small and many; catalogs and contact indexes are
+large and few, so they keep fewer entries (LIMITS).
 """
 
 from __future__ import annotations
@@ -16,9 +19,45 @@ from typing import Any, TypeVar
 V = TypeVar("V")
 
 MAX_ROWS = 8192
+"""Entries kept per kind unless LIMITS says otherwise."""
+LIMITS = {"catalog": 128, "contact_index": 64}
 
-_rows: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+_stores: dict[str, OrderedDict[tuple[Hashable, ...], Any]] = {}
 _lock = threading.Lock()
+_MISS = object()
+
+
+def _get(kind: str, key: tuple[Hashable, ...]) -> Any:
+    """Return the cached value or _MISS (call with _lock held)."""
+    store = _stores.get(kind)
+    if store is None or key not in store:
+        return _MISS
+    store.move_to_end(key)
+    return store[key]
+
+
+def _put(kind: str, key: tuple[Hashable, ...], value: Any) -> None:
+    """Cache a value, evicting the kind's least recently used (call with _lock held)."""
+    store = _stores.setdefault(kind, OrderedDict())
+    store[key] = value
+    while len(store) > LIMITS.get(kind, MAX_ROWS):
+        store.popitem(last=False)
+
+
+async def value(
+    version_key: Hashable | None, kind: str, key: Hashable, load: Callable[[], Awaitable[V]]
+) -> V:
+    """Return the value cached for `key` under this version, else `load()` it and cache it."""
+    if version_key is None:
+        return await load()
+    with _lock:
+        found = _get(kind, (version_key, key))
+    if found is not _MISS:
+        return found  # type: ignore[no-any-return]
+    loaded = await load()
+    with _lock:
+        _put(kind, (version_key, key), loaded)
+    return loaded
 
 
 async def rows_by_id(
@@ -40,19 +79,16 @@ async def rows_by_id(
     missing: list[Any] = []
     with _lock:
         for item in unique:
-            key = (version_key, kind, item)
-            if key in _rows:
-                _rows.move_to_end(key)
-                found[item] = _rows[key]
-            else:
+            row = _get(kind, (version_key, item))
+            if row is _MISS:
                 missing.append(item)
+            else:
+                found[item] = row
     if missing:
         loaded = await _fetch(db, fetch, missing)
         with _lock:
             for item, row in loaded.items():
-                _rows[(version_key, kind, item)] = row
-            while len(_rows) > MAX_ROWS:
-                _rows.popitem(last=False)
+                _put(kind, (version_key, item), row)
         found.update(loaded)
     return found
 
@@ -67,6 +103,6 @@ async def _fetch(
 
 
 def clear() -> None:
-    """Forget every cached row (tests)."""
+    """Forget everything cached (tests)."""
     with _lock:
-        _rows.clear()
+        _stores.clear()

@@ -69,3 +69,26 @@ async def test_missing_rows_are_asked_again_and_no_key_means_no_cache(runtime: A
     await kb_cache.rows_by_id(runtime.db, None, "page", [a], fetch)
     assert fetch.calls[-2:] == [[a], [a]]
     assert await kb_cache.rows_by_id(runtime.db, key, "page", [], fetch) == {}
+
+
+async def test_a_single_value_is_loaded_once_per_version_and_kinds_keep_their_own_bound() -> None:
+    loads: list[str] = []
+
+    async def load() -> str:
+        loads.append("x")
+        return f"value {len(loads)}"
+
+    ws = uuid.uuid4()
+    assert await kb_cache.value((ws, "v1"), "catalog", "bot", load) == "value 1"
+    assert await kb_cache.value((ws, "v1"), "catalog", "bot", load) == "value 1"
+    assert await kb_cache.value((ws, "v2"), "catalog", "bot", load) == "value 2"
+    assert await kb_cache.value(None, "catalog", "bot", load) == "value 3"
+    assert await kb_cache.value(None, "catalog", "bot", load) == "value 4"
+
+    limit = kb_cache.LIMITS["catalog"]
+    for i in range(limit + 1):
+        await kb_cache.value((ws, f"bulk{i}"), "catalog", "bot", load)
+    before = len(loads)
+    await kb_cache.value((ws, "bulk0"), "catalog", "bot", load)  # the oldest: evicted
+    await kb_cache.value((ws, f"bulk{limit}"), "catalog", "bot", load)  # the newest: kept
+    assert len(loads) == before + 1
