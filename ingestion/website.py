@@ -38,7 +38,6 @@ __all__ = [
     "crawl",
     "crawl_pages",
     "extract_page",
-    "iter_local_site",
     "load_local_pages",
     "local_site_files",
 ]
@@ -67,12 +66,6 @@ def local_site_files(folder: Path, base_url: str) -> list[tuple[str, Path]]:
         )
     ordered = sorted(files, key=lambda p: p.relative_to(folder).parts)
     return [(urljoin(base, _relative_url(p.relative_to(folder))), p) for p in ordered]
-
-
-def iter_local_site(folder: Path, base_url: str) -> Iterator[tuple[str, bytes]]:
-    """Yield (URL, HTML bytes) for every page of `local_site_files`."""
-    for url, path in local_site_files(folder, base_url):
-        yield url, path.read_bytes()
 
 
 def _relative_url(relative: Path) -> str:

@@ -23,8 +23,8 @@ from ingestion.website import (
     crawl,
     crawl_pages,
     extract_page,
-    iter_local_site,
     load_local_pages,
+    local_site_files,
 )
 
 DEMO_SITE = Path(__file__).resolve().parents[2] / "demo" / "site"
@@ -407,7 +407,7 @@ def test_local_folder_maps_files_to_urls(tmp_path: Path) -> None:
     ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(b"<html></html>")
-    urls = [url for url, _ in iter_local_site(tmp_path, "https://acme.example")]
+    urls = [url for url, _ in local_site_files(tmp_path, "https://acme.example")]
     assert urls == [
         "https://acme.example/about.html",
         "https://acme.example/docs/a%20b.html",
