@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import ROOT, embedded_runtime, ingest_suite, machine, percentile
+from common import (
+    ROOT,
+    cpu_seconds,
+    embedded_runtime,
+    ingest_suite,
+    machine,
+    percentile,
+    postgres_processes,
+    process_tree,
+)
 
 TARGETS = {"started_p50_ms": 10.0, "turns_per_s_16": 60.0}
 MESSAGES = [
@@ -123,44 +132,16 @@ async def load(host: str, port: int, path: str, streams: int, turns: int) -> dic
     }
 
 
-def _tree(pid: int) -> list[Any]:
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
 def cpu_by_side(server_pid: int, pgdata: Path | None) -> dict[str, float]:
     """Return CPU seconds (user + system) so far: server processes, PostgreSQL, this client."""
-    import psutil
-
-    def seconds(procs: list[Any]) -> float:
-        total = 0.0
-        for proc in procs:
-            try:
-                times = proc.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
-
-    postgres: list[Any] = []
-    if pgdata is not None:
-        target = str(pgdata)
-        for proc in psutil.process_iter(["cmdline"]):
-            if target in (proc.info["cmdline"] or []):
-                postgres = _tree(proc.pid)
-                break
-    server = _tree(server_pid)
+    postgres = postgres_processes(pgdata) if pgdata is not None else []
+    server = process_tree(server_pid)
     others = {p.pid for p in postgres} | {p.pid for p in server}
-    client = [p for p in _tree(os.getpid()) if p.pid not in others]
+    client = [p for p in process_tree(os.getpid()) if p.pid not in others]
     return {
-        "server": seconds(server),
-        "postgres": seconds(postgres),
-        "client": seconds(client),
+        "server": cpu_seconds(server),
+        "postgres": cpu_seconds(postgres),
+        "client": cpu_seconds(client),
     }
 
 

@@ -53,10 +53,59 @@ def stolen_share() -> float | None:
     return round(delta[7] / total, 3) if total > 0 else None
 
 
+def cpu_model() -> str | None:
+    """Return the CPU's model name: embedding speed depends on its vector units."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def process_tree(pid: int) -> list[Any]:
+    """Return the process and all its descendants (psutil handles)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def postgres_processes(pgdata: Path) -> list[Any]:
+    """Return the postmaster serving `pgdata` and its backends."""
+    import psutil
+
+    target = str(pgdata)
+    for proc in psutil.process_iter(["cmdline"]):
+        if target in (proc.info["cmdline"] or []):
+            return process_tree(proc.pid)
+    return []
+
+
+def cpu_seconds(procs: list[Any]) -> float:
+    """Return the user + system CPU seconds the live processes have used so far."""
+    import psutil
+
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def machine() -> dict[str, Any]:
     """Describe where the numbers were measured."""
     return {
         "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
         "python": platform.python_version(),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
         "cpu_stolen_share": stolen_share(),

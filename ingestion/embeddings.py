@@ -125,7 +125,7 @@ class LocalEmbeddings(Embeddings):
             options.add_session_config_entry("session.inter_op.allow_spinning", "0")
             tokenizer = Tokenizer.from_file(str(_model_dir() / "tokenizer.json"))
             tokenizer.enable_truncation(max_length=_MAX_TOKENS)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            tokenizer.no_padding()  # tokenizer.json pads to a fixed length; batches pad themselves
             self._tokenizer = tokenizer
             self._session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
@@ -169,14 +169,19 @@ class LocalEmbeddings(Embeddings):
         engine = self._batch() if bulk else None
         size = BATCH_SIZE if engine else _BATCH
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        # Sort by length so each batch pads to similar lengths.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        # Tokenize once, then batch by token count so each batch pads to its own longest
+        # text: padding is computed like any token, and char length predicts it poorly.
+        tokens = [e.ids for e in self._tokenizer.encode_batch([t or " " for t in texts])]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
         batches = [order[start : start + size] for start in range(0, len(order), size)]
 
         def inputs(idx: list[int]) -> tuple[np.ndarray, np.ndarray]:
-            encs = self._tokenizer.encode_batch([texts[i] or " " for i in idx])
-            ids = np.array([e.ids for e in encs], dtype=np.int64)
-            return ids, np.array([e.attention_mask for e in encs], dtype=np.int64)
+            ids = np.zeros((len(idx), len(tokens[idx[-1]])), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(idx):
+                ids[row, : len(tokens[i])] = tokens[i]
+                mask[row, : len(tokens[i])] = 1
+            return ids, mask
 
         def done(idx: list[int], hidden: np.ndarray, mask: np.ndarray) -> None:
             out[idx] = mean_pool(hidden, mask)
