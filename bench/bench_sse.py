@@ -223,7 +223,7 @@ async def main(turns: int, workers: int) -> dict[str, object]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--turns", type=int, default=160)
+    parser.add_argument("--turns", type=int, default=640)
     parser.add_argument(
         "--workers",
         type=int,

@@ -358,11 +358,14 @@ class TurnHandle:
     async def events(self, *, keepalive_s: float | None = None) -> AsyncIterator[dict[str, Any]]:
         """Yield the turn's events; `keepalive` events fill silences longer than keepalive_s."""
         while True:
-            try:
-                event = await asyncio.wait_for(self.queue.get(), keepalive_s)
-            except TimeoutError:
-                yield {"event": "keepalive", "data": None}
-                continue
+            if keepalive_s is None or not self.queue.empty():
+                event = await self.queue.get()  # no timer for an event already waiting
+            else:
+                try:
+                    event = await asyncio.wait_for(self.queue.get(), keepalive_s)
+                except TimeoutError:
+                    yield {"event": "keepalive", "data": None}
+                    continue
             if event is None:
                 return
             yield event

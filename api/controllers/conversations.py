@@ -10,11 +10,11 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.response import ServerSentEvent
 
-from api.controllers.widget import TurnIn, _sse
+from api.controllers.widget import TurnIn
 from api.deps import ConnDep, RuntimeDep, WorkspaceId
 from api.schemas import Page
+from api.sse import turn_stream
 from services import chatbots as chatbot_service
 from services.turns import TurnRequest
 from signpost.errors import NotFound
@@ -72,9 +72,7 @@ class PreviewController(Controller):
         turn_request = TurnRequest(message=data.message, lead=data.lead, thread_id=data.thread_id)
         if "text/event-stream" in request.headers.get("accept", ""):
             handle = await runtime.turns.begin(bot.workspace_id, bot.id, turn_request, "preview")
-            return ServerSentEvent(
-                _sse(handle), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-            )
+            return turn_stream(handle)
         output = await runtime.turns.run(bot.workspace_id, bot.id, turn_request, "preview")
         return Response(output.model_dump(mode="json"))
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post, route
 from litestar.enums import HttpMethod
 from litestar.params import FromPath, JSONBody
-from litestar.response import ServerSentEvent, ServerSentEventMessage
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, RuntimeDep
+from api.sse import turn_stream
 from services import widget as service
-from services.turns import TurnHandle, TurnRequest
+from services.turns import TurnRequest
 from signpost.errors import Forbidden
 from signpost.protocol import TurnOutput
 from store.chatbots import Chatbot
 
-KEEPALIVE_S = 15.0
 CORS_HEADERS = {
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
@@ -77,19 +74,6 @@ def _cors(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", **CORS_HEADERS}
 
 
-def _sse(handle: TurnHandle) -> AsyncIterator[ServerSentEventMessage]:
-    async def events() -> AsyncIterator[ServerSentEventMessage]:
-        async for event in handle.events(keepalive_s=KEEPALIVE_S):
-            if event["event"] == "keepalive":
-                yield ServerSentEventMessage(comment="keep-alive", data=None)
-                continue
-            yield ServerSentEventMessage(
-                event=event["event"], data=msgspec.json.encode(event["data"]).decode()
-            )
-
-    return events()
-
-
 class WidgetController(Controller):
     """The routes the embeddable widget calls; no API key, the public key names the bot."""
 
@@ -126,10 +110,7 @@ class WidgetController(Controller):
         turn_request = TurnRequest(message=data.message, lead=data.lead, thread_id=data.thread_id)
         if "text/event-stream" in request.headers.get("accept", ""):
             handle = await runtime.turns.begin(bot.workspace_id, bot.id, turn_request, "live")
-            return ServerSentEvent(
-                _sse(handle),
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **_cors(request)},
-            )
+            return turn_stream(handle, _cors(request))
         output: TurnOutput = await runtime.turns.run(bot.workspace_id, bot.id, turn_request, "live")
         return Response(output.model_dump(mode="json"), headers=_cors(request))
 
