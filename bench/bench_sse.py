@@ -101,7 +101,14 @@ class SseConnection:
             self.writer.close()
 
 
-async def load(host: str, port: int, path: str, streams: int, turns: int) -> dict[str, float]:
+async def load(
+    host: str,
+    port: int,
+    path: str,
+    streams: int,
+    turns: int,
+    spread: Callable[[], list[int]] | None = None,
+) -> dict[str, Any]:
     connections = [SseConnection(host, port) for _ in range(streams)]
     for message in MESSAGES:  # warm the server
         await connections[0].turn(path, message)
@@ -119,10 +126,14 @@ async def load(host: str, port: int, path: str, streams: int, turns: int) -> dic
     began = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in connections))
     elapsed = time.perf_counter() - began
+    # Keep-alive connections stay with the worker that accepted them: an uneven split
+    # leaves one worker short of work while the other has a queue.
+    split = spread() if spread is not None else None
     for conn in connections:
         await conn.close()
     return {
         "streams": streams,
+        **({"connections_per_worker": split} if split is not None else {}),
         "turns": turns,
         "started_p50_ms": percentile(started_ms, 50),
         "started_p95_ms": percentile(started_ms, 95),
@@ -130,6 +141,22 @@ async def load(host: str, port: int, path: str, streams: int, turns: int) -> dic
         "turn_p95_ms": percentile(turn_ms, 95),
         "turns_per_s": round(turns / elapsed, 1),
     }
+
+
+def connections_per_worker(server_pid: int, port: int) -> list[int]:
+    """Return how many established client connections each server worker holds."""
+    import psutil
+
+    counts = []
+    for proc in process_tree(server_pid)[1:]:
+        try:
+            conns = proc.net_connections(kind="tcp")
+        except psutil.Error:
+            continue
+        counts.append(
+            sum(1 for c in conns if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
+        )
+    return sorted((n for n in counts if n), reverse=True)
 
 
 def cpu_by_side(server_pid: int, pgdata: Path | None) -> dict[str, float]:
@@ -201,7 +228,15 @@ async def main(turns: int, workers: int) -> dict[str, object]:
             single = await load("127.0.0.1", port, path, 1, max(16, turns // 8))
             pgdata = Path(data_dir).parent / "pg"  # common.embedded_runtime's layout
             sixteen = await measured(
-                load("127.0.0.1", port, path, 16, turns), lambda: cpu_by_side(server.pid, pgdata)
+                load(
+                    "127.0.0.1",
+                    port,
+                    path,
+                    16,
+                    turns,
+                    spread=lambda: connections_per_worker(server.pid, port),
+                ),
+                lambda: cpu_by_side(server.pid, pgdata),
             )
         finally:
             server.terminate()

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from store.db import Conn
 
@@ -397,12 +398,15 @@ async def hybrid_search(
         ),
         fused AS (
             SELECT coalesce(d.langchain_id, s.langchain_id) AS id,
-                   coalesce(1.0 / (%(rrf)s + d.r), 0) + coalesce(1.0 / (%(rrf)s + s.r), 0) AS score,
+                   coalesce(1.0::float8 / (%(rrf)s + d.r), 0)
+                   + coalesce(1.0::float8 / (%(rrf)s + s.r), 0) AS score,
                    d.similarity, s.rank AS keyword_rank
             FROM dense d FULL OUTER JOIN sparse s ON d.langchain_id = s.langchain_id
         )
-        SELECT c.langchain_id AS id, c.content, c.source_id, c.item_id, c.kind, c.title, c.url,
-               c.document_id, coalesce(c.section, '') AS section, c.page_number,
+        -- Columns in ChunkHit's field order: each row becomes a hit positionally.
+        SELECT c.langchain_id AS id, c.content, c.source_id, c.item_id, c.kind,
+               coalesce(c.title, '') AS title, c.url, c.document_id,
+               coalesce(c.section, '') AS section, c.page_number,
                f.score, f.similarity, f.keyword_rank
         FROM fused f JOIN {t} c ON c.langchain_id = f.id
         ORDER BY f.score DESC, f.similarity DESC NULLS LAST
@@ -421,25 +425,9 @@ async def hybrid_search(
         "rrf": RRF_K,
         "k": k,
     }
-    cur = await conn.execute(query, params)
-    return [
-        ChunkHit(
-            id=row["id"],
-            content=row["content"],
-            source_id=row["source_id"],
-            item_id=row["item_id"],
-            kind=row["kind"],
-            title=row["title"] or "",
-            url=row["url"],
-            document_id=row["document_id"],
-            section=row["section"],
-            page_number=row["page_number"],
-            score=float(row["score"]),
-            similarity=float(row["similarity"]) if row["similarity"] is not None else None,
-            keyword_rank=float(row["keyword_rank"]) if row["keyword_rank"] is not None else None,
-        )
-        for row in await cur.fetchall()
-    ]
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(query, params)
+        return [ChunkHit(*row) for row in await cur.fetchall()]
 
 
 def searchable_terms(terms: Sequence[str]) -> list[str]:
