@@ -69,6 +69,7 @@ def serve(host: str | None, port: int | None, seed_demo: bool, workers: int | No
 
     from api.app import create_app
     from signpost import demo
+    from signpost.serving import serve_workers
     from store.db import resolve_dsn
 
     overrides = {
@@ -92,9 +93,7 @@ def serve(host: str | None, port: int | None, seed_demo: bool, workers: int | No
             # environment; they reach the embedded server this process started by its DSN.
             os.environ["DATABASE_URL"] = dsn
             os.environ["SIGNPOST_PORT"] = str(settings.port)
-            uvicorn.run(
-                "api.app:app_from_environment", factory=True, workers=settings.workers, **options
-            )
+            serve_workers("api.app:app_from_environment", settings.workers, options)
         else:
             uvicorn.run(create_app(settings, dsn=dsn), **options)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -190,3 +191,117 @@ def test_docker_compose_file_wires_the_four_services():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def _tcp_sockets(port: int) -> dict[str, str]:
+    """Return inode → state ('listen' or 'established') of the TCP sockets on a local port."""
+    states = {"0A": "listen", "01": "established"}
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            cols = line.split()
+            if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] in states:
+                found[cols[9]] = states[cols[3]]
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing is Linux's"
+)
+def test_workers_listen_on_sockets_of_their_own_and_share_a_burst_of_connections(tmp_path, db_dsn):
+    port = free_port()
+    proc = subprocess.Popen(
+        [SIGNPOST, "serve", "--port", str(port), "--workers", "2"],
+        cwd=tmp_path,
+        env=clean_env(SIGNPOST_DATA_DIR=str(tmp_path / "d"), DATABASE_URL=db_dsn),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # the workers go down with the group, whatever happens
+    )
+    clients: list[socket.socket] = []
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
+        deadline = time.monotonic() + 60
+        while True:  # the second worker may still be starting
+            workers = _children(proc.pid)
+            sockets = _tcp_sockets(port)
+            listening = {
+                pid: {i for i in _socket_inodes(pid) if sockets.get(i) == "listen"}
+                for pid in workers
+            }
+            if sum(1 for inodes in listening.values() if inodes) == 2:
+                break
+            assert time.monotonic() < deadline, f"listening sockets per worker: {listening}"
+            time.sleep(0.2)
+        listening = {pid: inodes for pid, inodes in listening.items() if inodes}
+        held = list(listening.values())
+        assert all(len(inodes) == 1 for inodes in held) and held[0] != held[1]
+        assert not {i for i in _socket_inodes(proc.pid) if sockets.get(i) == "listen"}
+
+        # A burst of keep-alive connections, opened at once, as a proxy's pool would.
+        for _ in range(16):
+            clients.append(socket.create_connection(("127.0.0.1", port)))
+        request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        for client in clients:
+            client.sendall(request)
+        for client in clients:
+            assert client.recv(65536).startswith(b"HTTP/1.1 ")
+        sockets = _tcp_sockets(port)
+        per_worker = sorted(
+            sum(1 for i in _socket_inodes(pid) if sockets.get(i) == "established")
+            for pid in listening
+        )
+        assert sum(per_worker) == 16
+        assert per_worker[0] >= 1, per_worker  # all 16 on one worker: p = 2^-15 by hashing
+    finally:
+        for client in clients:
+            client.close()
+        proc.terminate()
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+
+
+def test_workers_do_not_start_on_a_port_another_process_holds(tmp_path, db_dsn):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [SIGNPOST, "serve", "--port", str(port), "--workers", "2"],
+            cwd=tmp_path,
+            env=clean_env(SIGNPOST_DATA_DIR=str(tmp_path / "d"), DATABASE_URL=db_dsn),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stdout + result.stderr
