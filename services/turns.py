@@ -27,6 +27,14 @@ Mode = Literal["live", "preview", "eval"]
 MAX_MESSAGE_CHARS = 2000
 _SAVERS = 8
 _SETUP_LOCK = 0x5169_6E70_636B_70
+_SETUP_POLL_S = 0.1
+
+
+async def _try_lock(conn: Any, key: int) -> bool:
+    """Take a session advisory lock if it is free; never waits (see TurnEngine.start)."""
+    cur = await conn.execute("SELECT pg_try_advisory_lock(%s) AS locked", (key,))
+    row = await cur.fetchone()
+    return bool(row and row["locked"])
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,12 @@ class TurnEngine:
         """Create the checkpoint tables once and compile the graph per saver."""
         pool = self.runtime.db.pool
         async with pool.connection() as conn:
-            await conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+            # Poll for the lock rather than wait in pg_advisory_lock: a statement blocked
+            # there keeps a snapshot open, and the saver's CREATE INDEX CONCURRENTLY (run
+            # by the process holding the lock) waits for every open snapshot. Two workers
+            # starting on a fresh database deadlocked that way, outside Postgres's view.
+            while not await _try_lock(conn, _SETUP_LOCK):
+                await asyncio.sleep(_SETUP_POLL_S)
             try:
                 await AsyncPostgresSaver(conn=pool).setup()  # type: ignore[arg-type]
             finally:

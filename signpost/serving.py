@@ -29,8 +29,10 @@ def reuse_port_supported() -> bool:
 
 def bind_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
     """Return a socket bound to host:port, with SO_REUSEPORT if asked (not yet listening)."""
+    # IPv6 only for an IPv6 literal, as uvicorn decides: "localhost" binds 127.0.0.1.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        host, port, family=family, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
     sock = socket.socket(family, kind, proto)
     try:

@@ -38,7 +38,12 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> httpx.R
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"{url} not ready in {timeout}s")
+    proc.terminate()
+    try:
+        out = proc.communicate(timeout=20)[0] or ""
+    except subprocess.TimeoutExpired:
+        out = "(no output: the server did not stop)"
+    raise AssertionError(f"{url} not ready in {timeout}s; server output:\n{out[-4000:]}")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -305,3 +310,24 @@ def test_workers_do_not_start_on_a_port_another_process_holds(tmp_path, db_dsn):
         )
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing is Linux's"
+)
+def test_worker_sockets_share_a_port_that_a_plain_bind_then_cannot_take():
+    from signpost.serving import bind_socket
+
+    first = bind_socket("localhost", 0, reuse_port=True)
+    port = first.getsockname()[1]
+    second = bind_socket("localhost", port, reuse_port=True)
+    first.listen()
+    second.listen()
+    try:
+        assert first.family == second.family == socket.AF_INET  # as uvicorn binds "localhost"
+        with pytest.raises(OSError):
+            bind_socket("127.0.0.1", port, reuse_port=False).close()
+    finally:
+        first.close()
+        second.close()
+    assert bind_socket("::1", 0, reuse_port=False).family == socket.AF_INET6
