@@ -14,6 +14,7 @@ import yaml
 from services.provision import ProvisionSpec, provision
 from signpost.runtime import Runtime
 from store import chatbots as chatbot_repo
+from store import sources as source_repo
 from store import workspaces
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,27 @@ def read_state(runtime: Runtime) -> dict[str, Any] | None:
     return json.loads(path.read_text())  # type: ignore[no-any-return]
 
 
+async def _source_statuses(runtime: Runtime, workspace_id: uuid.UUID) -> list[str]:
+    async with runtime.db.connection() as conn:
+        sources, _ = await source_repo.list_sources(conn, workspace_id, limit=100, offset=0)
+    return [s.status for s in sources]
+
+
+def _ingest_note(statuses: list[str]) -> dict[str, str]:
+    """Say when the demo cannot answer fully yet: sources still ingesting, or failed."""
+    waiting = sum(1 for s in statuses if s in ("pending", "syncing"))
+    failed = statuses.count("failed")
+    parts = []
+    if waiting:
+        parts.append(
+            f"{waiting} of {len(statuses)} demo sources are still ingesting in the background;"
+            " answers are complete once the builder's Sources page shows them ready"
+        )
+    if failed:
+        parts.append(f"{failed} demo source(s) failed to sync: see the builder's Sources page")
+    return {"note": ". ".join(parts)} if parts else {}
+
+
 async def prepare(runtime: Runtime, *, seed: bool) -> dict[str, Any]:
     """Seed when asked and the store is empty; return what the start-up banner shows."""
     async with runtime.db.connection() as conn:
@@ -79,6 +101,7 @@ async def prepare(runtime: Runtime, *, seed: bool) -> dict[str, Any]:
     if bot is None:
         return {"note": "the demo chatbot was deleted"}
     return {
+        **_ingest_note(await _source_statuses(runtime, bot.workspace_id)),
         "api_key": state["api_key"],
         "urls": {
             "Demo page": f"/demo/{bot.public_key}",

@@ -82,12 +82,15 @@ def test_serve_on_a_fresh_data_dir_starts_embedded_postgres_and_is_ready(tmp_pat
         assert ready.json()["database"] == "ok"
         assert httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json").status_code == 200
         assert (data / "pg" / "PG_VERSION").exists()
-        assert (data / "secret_key").exists() or True  # generated lazily when first needed
+        # Generated once into the data dir at start-up (no SIGNPOST_SECRET_KEY set).
+        assert (data / "secret_key").stat().st_mode & 0o777 == 0o600
         state = data / "demo.json"
         assert state.exists(), "the demo is seeded into an empty store"
     finally:
         out = stop(proc)
     assert "Demo API key" in out, out
+    # The first start prints the URLs before the demo's sources finish ingesting.
+    assert "demo sources are still ingesting" in out, out
     key = next(line.split()[-1] for line in out.splitlines() if "Demo API key" in line)
     assert key.startswith("sp_")
     # a second start on the same data dir keeps the data and prints the same key
