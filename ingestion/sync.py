@@ -681,6 +681,8 @@ async def sync_source(
                 )
         outcome.version = content_hash(space_tag(deps.table), sorted(hashes))[:16]
     outcome.counts = await source_counts(deps, source)
+    async with deps.db.connection() as conn:
+        await vectors.refresh_statistics(conn, deps.table, outcome.chunks_embedded)
     return outcome
 
 

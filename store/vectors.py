@@ -308,6 +308,31 @@ async def count_chunks(
     return int(row["n"]) if row else 0
 
 
+ANALYZE_MIN_CHUNKS = 1000
+"""A sync writing at least this many chunks, and a tenth of the table, analyzes it at once."""
+
+
+async def refresh_statistics(conn: Conn, table: str, written: int) -> bool:
+    """ANALYZE the chunk table after a large write; return whether it ran.
+
+    Autovacuum would within a minute or so; until then the planner sees a new tenant's
+    chunks as a handful of rows and `common_lexemes` has no statistics to prune common
+    words by, so the first searches after a large first sync could pick slow plans.
+    """
+    if written < ANALYZE_MIN_CHUNKS:
+        return False
+    cur = await conn.execute(
+        "SELECT greatest(reltuples, 0) AS n FROM pg_class WHERE oid = %s::regclass", (table,)
+    )
+    row = await cur.fetchone()
+    if row is not None and written < 0.1 * float(row["n"]):
+        return False  # a small share of a large table: its statistics still hold
+    await conn.execute(sql.SQL("ANALYZE {t}").format(t=sql.Identifier(table)))
+    key = (conn.info.host, conn.info.port, conn.info.dbname, table)
+    _common_cache.pop(key, None)
+    return True
+
+
 async def common_lexemes(conn: Conn, table: str) -> list[str]:
     """Return the lexemes of the table's chunks too common to rank by keyword.
 

@@ -355,3 +355,31 @@ def test_openvino_is_imported_without_its_usage_telemetry():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+async def test_a_large_sync_refreshes_the_chunk_table_statistics_at_once(tenants, runtime):
+    table = runtime.chunk_table
+
+    async def planner_rows(conn: Any) -> tuple[float, int]:
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) AS est, "
+                "(SELECT count(*) FROM {t}) AS n"
+            ).format(t=sql.Identifier(table)),
+            (table,),
+        )
+        row = await cur.fetchone()
+        return float(row["est"]), int(row["n"])
+
+    async with runtime.db.connection() as conn:
+        # A few chunks, or a small share of a large table: autovacuum's business.
+        assert not await vectors.refresh_statistics(conn, table, written=10)
+        assert await vectors.refresh_statistics(conn, table, written=vectors.ANALYZE_MIN_CHUNKS)
+        estimate, actual = await planner_rows(conn)
+        assert estimate == actual > 0  # ANALYZE read the whole (small) table
+        huge = vectors.ANALYZE_MIN_CHUNKS * 100  # as if the table held every tenant's chunks
+        await conn.execute(
+            "UPDATE pg_class SET reltuples = %s WHERE oid = %s::regclass", (huge, table)
+        )
+        assert not await vectors.refresh_statistics(conn, table, written=huge // 20)
+        await conn.execute(sql.SQL("ANALYZE {t}").format(t=sql.Identifier(table)))
