@@ -47,15 +47,27 @@ def bind_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def _worker_socket(host: str, port: int, backlog: int) -> socket.socket:
-    """Open this worker's listening socket (runs in the worker, as the listener unpickles)."""
+def _bind_or_exit(
+    host: str, port: int, *, reuse_port: bool, backlog: int | None = None
+) -> socket.socket:
+    """Bind (and listen, given a backlog), or log why not and stop with STARTUP_FAILURE.
+
+    In a worker this runs as its listener unpickles; STARTUP_FAILURE makes the supervisor
+    stop instead of restarting the worker forever.
+    """
     try:
-        sock = bind_socket(host, port, reuse_port=True)
-        sock.listen(backlog)
+        sock = bind_socket(host, port, reuse_port=reuse_port)
+        if backlog is not None:
+            sock.listen(backlog)
     except OSError as exc:
         log.error("cannot listen on %s:%d: %s", host, port, exc)
-        sys.exit(STARTUP_FAILURE)  # the supervisor stops instead of restarting forever
+        sys.exit(STARTUP_FAILURE)
     return sock
+
+
+def _worker_socket(host: str, port: int, backlog: int) -> socket.socket:
+    """Open this worker's own listening socket on the shared port."""
+    return _bind_or_exit(host, port, reuse_port=True, backlog=backlog)
 
 
 class WorkerListener:
@@ -78,12 +90,8 @@ def serve_workers(app: str, workers: int, options: dict[str, Any]) -> None:
     if not reuse_port_supported():
         Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
-    try:
-        # Without SO_REUSEPORT this bind fails if anything holds the port, including
-        # another instance's workers: two services never share a port by accident.
-        bind_socket(config.host, config.port, reuse_port=False).close()
-    except OSError as exc:
-        log.error("cannot listen on %s:%d: %s", config.host, config.port, exc)
-        sys.exit(STARTUP_FAILURE)
+    # Without SO_REUSEPORT this bind fails if anything holds the port, including another
+    # instance's workers: two services never share a port by accident.
+    _bind_or_exit(config.host, config.port, reuse_port=False).close()
     listener = WorkerListener(config.host, config.port, config.backlog)
     Multiprocess(config, sockets=[listener]).run()  # type: ignore[list-item]

@@ -38,11 +38,7 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90) -> httpx.R
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    proc.terminate()
-    try:
-        out = proc.communicate(timeout=20)[0] or ""
-    except subprocess.TimeoutExpired:
-        out = "(no output: the server did not stop)"
+    out = stop(proc)
     raise AssertionError(f"{url} not ready in {timeout}s; server output:\n{out[-4000:]}")
 
 
@@ -55,11 +51,19 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def stop(proc: subprocess.Popen) -> str:
+    """Stop the server and return its output; a hung one is killed with its workers.
+
+    Killing only the parent would leave workers holding the output pipe open, so a
+    server started with start_new_session=True is killed as a process group.
+    """
     proc.terminate()
     try:
         out, _ = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
         out, _ = proc.communicate()
     return out or ""
 
@@ -290,12 +294,7 @@ def test_workers_listen_on_sockets_of_their_own_and_share_a_burst_of_connections
     finally:
         for client in clients:
             client.close()
-        proc.terminate()
-        try:
-            proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+        stop(proc)
 
 
 def test_workers_do_not_start_on_a_port_another_process_holds(tmp_path, db_dsn):
