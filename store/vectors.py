@@ -328,9 +328,13 @@ async def refresh_statistics(conn: Conn, table: str, written: int) -> bool:
     if row is not None and written < 0.1 * float(row["n"]):
         return False  # a small share of a large table: its statistics still hold
     await conn.execute(sql.SQL("ANALYZE {t}").format(t=sql.Identifier(table)))
-    key = (conn.info.host, conn.info.port, conn.info.dbname, table)
-    _common_cache.pop(key, None)
+    _common_cache.pop(_common_key(conn, table), None)
     return True
+
+
+def _common_key(conn: Conn, table: str) -> tuple[Any, ...]:
+    """Key of a table's common lexemes in `_common_cache` (per database and table)."""
+    return (conn.info.host, conn.info.port, conn.info.dbname, table)
 
 
 async def common_lexemes(conn: Conn, table: str) -> list[str]:
@@ -339,7 +343,7 @@ async def common_lexemes(conn: Conn, table: str) -> list[str]:
     Estimated from the planner's statistics (pg_stats, kept by ANALYZE/autovacuum), so it
     costs nothing per query; cached for a few minutes per table.
     """
-    key = (conn.info.host, conn.info.port, conn.info.dbname, table)
+    key = _common_key(conn, table)
     now = time.monotonic()
     cached = _common_cache.get(key)
     if cached is not None and cached[0] > now:
