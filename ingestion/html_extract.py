@@ -306,7 +306,12 @@ def _blocks_from_trafilatura(el: etree._Element) -> list[Block]:
         level = int((el.get("rend") or "h2").lstrip("h") or 2)
         return _nonempty(Block("heading", clean_text("".join(el.itertext())), level))
     if el.tag == "table":
-        return [b for row in el.iter("row") for b in _nonempty(_row_block(row, "cell"))]
+        rows = [
+            ([clean_text("".join(c.itertext())) for c in row.iter("cell")],
+             all(c.get("role") == "head" for c in row.iter("cell")))
+            for row in el.iter("row")
+        ]  # fmt: skip
+        return _table_blocks(rows)
     if el.tag == "list":
         return [
             b
@@ -317,9 +322,33 @@ def _blocks_from_trafilatura(el: etree._Element) -> list[Block]:
     return _nonempty(Block("text", clean_text("".join(el.itertext()))))
 
 
-def _row_block(row: etree._Element, cell_tag: str | tuple[str, ...]) -> Block:
-    cells = [clean_text("".join(c.itertext())) for c in row.iter(cell_tag)]
-    return Block("text", " | ".join(c for c in cells if c))
+def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
+    """Return one text block per table row; with a header row, each cell carries its label.
+
+    "Car | Up to 5 m | £48.50 | £72.00" says nothing about which price is which route;
+    "Car — Size: Up to 5 m; Carrickhaven – Marra: £48.50; …" can be found by "car to
+    Marra" and quoted on its own. Narrow tables (two columns) read fine as "a | b".
+    """
+    header = rows[0][0] if len(rows) > 1 and rows[0][1] else None
+    if header is None or len(header) < 3:
+        return [b for cells, _ in rows for b in _nonempty(Block("text", _joined(cells)))]
+    out = []
+    for cells, _ in rows[1:]:
+        if not cells or not cells[0]:
+            out.extend(_nonempty(Block("text", _joined(cells))))
+            continue
+        labelled = [
+            f"{label}: {value}" if label else value
+            for label, value in zip(header[1:] + [""] * len(cells), cells[1:], strict=False)
+            if value
+        ]
+        text = f"{cells[0]} — " + "; ".join(labelled) if labelled else cells[0]
+        out.extend(_nonempty(Block("text", text)))
+    return out
+
+
+def _joined(cells: list[str]) -> str:
+    return " | ".join(c for c in cells if c)
 
 
 def _nonempty(block: Block) -> list[Block]:
@@ -353,8 +382,12 @@ def _walk(el: HtmlElement, out: list[Block], containers: set[HtmlElement]) -> No
         out.extend(_nonempty(Block("heading", clean_text(el.text_content()), _HEADINGS[tag])))
         return
     if tag == "table":
+        rows = []
         for row in el.iter("tr"):
-            out.extend(_nonempty(_row_block(row, ("td", "th"))))
+            cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            texts = [clean_text(c.text_content()) for c in cells]
+            rows.append((texts, bool(cells) and all(c.tag == "th" for c in cells)))
+        out.extend(_table_blocks(rows))
         return
     if el not in containers:  # a leaf block: all its text is one paragraph
         prefix = "- " if tag == "li" else ""

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 PageKind = Literal["product", "article", "contact", "other"]
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 """How items are chunked and embedded. Raising it re-embeds every source on its next sync
 (started automatically at start-up), so a chunking change never mixes with old chunks."""
 

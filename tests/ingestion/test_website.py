@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from ingestion import website
-from ingestion.html_extract import normalize_url, same_site
+from ingestion.html_extract import dom_blocks, normalize_url, parse_html, same_site
 from ingestion.records import LoaderError, PageRecord
 from ingestion.website import (
     CrawlResult,
@@ -156,6 +156,30 @@ def test_spec_table_rows_land_in_a_chunk_named_after_their_section(product: Page
     assert "stuff sack" in by_section["Trailblazer 2 Tent › Specifications › In the box"]
     assert "Colour-coded poles" in by_section["Trailblazer 2 Tent › Features"]
     assert "alpine storms" in by_section["Trailblazer 2 Tent"]
+
+
+FARES_TABLE = """<table>
+  <thead><tr><th>Ticket</th><th>Size</th><th>Harbour – Isle</th><th>Isle – Cove</th></tr></thead>
+  <tbody>
+    <tr><td>Car</td><td>Up to 5 m</td><td>£48.50</td><td>£31.00</td></tr>
+    <tr><td>Van</td><td>Up to 6 m</td><td>£71.00</td><td></td></tr>
+  </tbody>
+</table>"""
+
+
+def test_rows_of_a_table_with_a_header_carry_their_column_names() -> None:
+    main = f"<main><h1>Fares</h1><p>What a crossing costs, by vehicle.</p>{FARES_TABLE}</main>"
+    expected = [
+        "Car — Size: Up to 5 m; Harbour – Isle: £48.50; Isle – Cove: £31.00",
+        "Van — Size: Up to 6 m; Harbour – Isle: £71.00",
+    ]
+    page = record(acme_page(main, title="Fares"), f"{SHOP}/fares/")
+    lines = page.text.split("\n\n")
+    assert [line for line in lines if " — " in line] == expected
+    assert not any(line.startswith("Ticket") for line in lines)  # the header row is in each row
+    # The DOM path (pages too big for trafilatura) writes the same rows.
+    root = parse_html(f"<html><body>{FARES_TABLE}</body></html>")
+    assert [b.text for b in dom_blocks(root)] == expected
 
 
 ARTICLE = acme_page(
