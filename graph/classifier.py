@@ -134,7 +134,7 @@ class Signals:
 
 _SMALL_TALK_FILLER = frozenset(
     "so very much you all ok okay the a for your help again mate guys everyone folks anyone "
-    "there is are and that's thats all i needed it this was day nice have a".split()
+    "there is are and that's thats all i needed it this was day nice have a really".split()
 )
 
 
@@ -245,13 +245,23 @@ def decide(signals: Signals, weights: Mapping[str, float] | None = None) -> Clas
     )
 
 
-def detailed_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
+def _product_pages(pages: Sequence[Mapping[str, Any]], has_products: bool) -> list[Any]:
+    """Return the pages that stand for the business's offerings.
+
+    A site whose pages are never marked as products (a ferry line's /cabins/ and
+    /freight/, a clinic's top-level service pages) still sells something: there every
+    page may be an offering, and the form of the request tells browsing from looking up.
+    """
+    return [p for p in pages if p["kind"] == "product" or not has_products]
+
+
+def detailed_evidence(probes: Mapping[str, Any], *, has_products: bool = True) -> dict[str, float]:
     """Return the retrieval evidence features: similarity and name match per bucket."""
     pages = probes.get("pages") or []
-    products = [p for p in pages if p["kind"] == "product"]
+    products = _product_pages(pages, has_products)
     passages = probes.get("passages") or []
     faq = [p for p in passages if p["kind"] == "qa"]
-    documents = probes.get("documents") or []
+    top_doc = _strongest(probes.get("documents") or [])
     semantic = probes.get("contact_semantic") or {}
     return {
         "page_similarity": pages[0]["similarity"] if pages else 0.0,
@@ -262,12 +272,17 @@ def detailed_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
         "passage_similarity": passages[0]["similarity"] if passages else 0.0,
         "contact_semantic": max(semantic.values(), default=0.0),
         "contact_match": float(probes.get("contact_confidence") or 0.0),
-        "document_similarity": documents[0]["similarity"] if documents else 0.0,
-        "document_name": documents[0]["name_match"] if documents else 0.0,
+        "document_similarity": top_doc["similarity"] if top_doc else 0.0,
+        "document_name": top_doc["name_match"] if top_doc else 0.0,
     }
 
 
-def knowledge_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
+def _strongest(documents: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """Return the document with the strongest evidence (documents are listed by fit)."""
+    return max(documents, key=lambda d: d["score"], default=None)
+
+
+def knowledge_evidence(probes: Mapping[str, Any], *, has_products: bool = True) -> dict[str, float]:
     """Reduce the tool probes of this turn to one evidence value per tool intent."""
     pages = probes.get("pages") or []
     top_page = pages[0] if pages else None
@@ -275,7 +290,7 @@ def knowledge_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
     product = 0.0
     if top_page:
         nav = top_page["similarity"] + 0.3 * top_page["title_match"]
-        products = [p for p in pages if p["kind"] == "product"]
+        products = _product_pages(pages, has_products)
         if products:
             best = products[0]
             product = (
@@ -285,10 +300,9 @@ def knowledge_evidence(probes: Mapping[str, Any]) -> dict[str, float]:
             )
     passages = probes.get("passages") or []
     support = passages[0]["score"] if passages else 0.0
-    documents = probes.get("documents") or []
+    top_doc = _strongest(probes.get("documents") or [])
     document = 0.0
-    if documents:
-        top_doc = documents[0]
+    if top_doc:
         # Naming a document ("the installation guide") is strong evidence on its own.
         named = top_doc["name_match"] >= 0.5
         document = max(top_doc["score"], 0.35 + 0.5 * top_doc["name_match"] if named else 0.0)

@@ -10,7 +10,7 @@ from typing import Any
 
 from graph.state import Focus
 from prompts import load_data
-from tools.textmatch import best_sentences, question_concepts
+from tools.textmatch import best_sentences, content_stems, overlap, question_concepts
 
 SUPPORT_MIN_SCORE = 0.38
 PAGE_MIN_SIMILARITY = 0.3
@@ -164,6 +164,20 @@ def compose_navigation(question: str, result: dict[str, Any], t: Templates) -> D
     )
 
 
+def _names(question: str, page: dict[str, Any]) -> bool:
+    """Return True when the question names the product (not just shares a word with it).
+
+    "what services do you offer for pets?" shares "pet" with "Exotic Pet Care – Rabbits,
+    Birds & Reptiles" but names none of the services; "is the vault 15 heavy" names one.
+    """
+    subject = content_stems(subject_name(page["title"]))
+    asked = content_stems(question)
+    # A name leads its title ("Nomad 2 portable power station"): its first word, or half
+    # of the name part before a dash, must be asked for.
+    said = bool(subject) and (subject[0] in asked or overlap(subject, asked) >= 0.5)
+    return page["title_match"] >= 0.5 and said
+
+
 def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draft | None:
     """Answer about products: facts of the one asked about, or a few options as cards."""
     pages = result.get("pages") or []
@@ -173,9 +187,9 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
     products = cards or [p for p in pages if p["kind"] == "product"]
     if not products:
         return compose_navigation(question, result, t)
-    named = [p for p in products if p["title_match"] >= 0.5]
+    named = [p for p in products if _names(question, p)]
     asks_price = "price" in question_concepts(question)
-    if len(named) == 1 or (products[0]["title_match"] >= 0.5 and len(named) <= 1):
+    if len(named) == 1:
         top = named[0] if named else products[0]
         answer = answer_from(
             question, [p["text"] for p in top.get("passages", [])], limit=2, subject=top["title"]

@@ -66,7 +66,7 @@ async def probe(
 
     async def pages_probe() -> list[dict[str, Any]]:
         found = await pages.rank_pages(
-            scopes["guidance"], query, vector, k=6, hits=of("guidance", ("page",))
+            scopes["guidance"], query, vector, k=6, products=4, hits=of("guidance", ("page",))
         )
         return [p.as_dict() for p in found]
 
@@ -153,6 +153,8 @@ class Catalog:
     product_titles: tuple[str, ...]
     page_titles: tuple[str, ...]
     document_titles: tuple[str, ...]
+    referral_titles: tuple[str, ...]
+    """Titles of the documents the bot may send (its doc_referral bucket)."""
     document_files: tuple[str, ...]
     """File names and storage keys of every document (the output guard blocks them)."""
 
@@ -167,8 +169,9 @@ async def catalog(ctx: Context, bot: BotConfig) -> Catalog:
 
     async def build() -> Catalog:
         guidance = [uuid.UUID(s) for s in bot["buckets"].get("guidance", [])]
-        doc_sources = [
-            uuid.UUID(s) for b in ("doc_referral", "support") for s in bot["buckets"].get(b, [])
+        referral = {uuid.UUID(s) for s in bot["buckets"].get("doc_referral", [])}
+        doc_sources = list(referral) + [
+            uuid.UUID(s) for s in bot["buckets"].get("support", []) if uuid.UUID(s) not in referral
         ]
         async with ctx.services.db.connection() as conn:
             page_rows = await kb.page_catalog(conn, ctx.workspace_id, guidance)
@@ -178,6 +181,7 @@ async def catalog(ctx: Context, bot: BotConfig) -> Catalog:
             product_titles=tuple(r["title"] for r in page_rows if r["kind"] == "product"),
             page_titles=tuple(r["title"] for r in page_rows),
             document_titles=tuple(r["title"] for r in doc_rows),
+            referral_titles=tuple(r["title"] for r in doc_rows if r["source_id"] in referral),
             document_files=tuple(sorted({f for f in files if f})),
         )
 

@@ -31,19 +31,14 @@ async def page_navigator(
     """
     ranked = (prefetched or {}).get("pages")
     if ranked is None:
-        found = await pages.rank_pages(scope, query, vector, mode=mode, k=6)
+        found = await pages.rank_pages(scope, query, vector, mode=mode, k=6, products=4)
         ranked = [p.as_dict() for p in found]
     elif mode == "cards":
         ranked = sorted(
             ranked, key=lambda p: -(p["score"] + (0.06 if p["kind"] == "product" else 0.0))
         )
     ranked = await _with_full_text(scope, ranked, top=3)
-    cards = []
-    if mode == "cards":
-        products = [p for p in ranked if p["kind"] == "product"]
-        if products:
-            top = products[0]["score"]
-            cards = [p for p in products if p["score"] >= top - 0.12][:4]
+    cards = pages.product_cards(ranked) if mode == "cards" else []
     return {"mode": mode, "pages": ranked, "cards": cards}
 
 
@@ -125,7 +120,7 @@ async def document_referral(
         documents = [
             d.as_dict() for d in await document_search.rank_documents(scope, query, vector)
         ]
-    return {"documents": documents}
+    return {"documents": documents, "generic": document_search.is_generic_request(query)}
 
 
 BUCKET_TOOLS = {

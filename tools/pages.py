@@ -74,9 +74,15 @@ async def rank_pages(
     *,
     mode: NavigationMode = "links",
     k: int = 5,
+    products: int = 0,
     hits: Sequence[Any] | None = None,
 ) -> list[RankedPage]:
-    """Rank the scope's pages for the query: chunk search aggregated per page, plus name match."""
+    """Rank the scope's pages for the query: chunk search aggregated per page, plus name match.
+
+    Returns the best `k` pages, then, when fewer than `products` of them are product
+    pages, the next best product pages up to that number: "do you sell batteries" should
+    show every battery as a card even when articles about batteries outrank some of them.
+    """
     if hits is None:
         hits = await search(scope, query, vector, kinds=["page"], k=40)
     if not hits:
@@ -124,13 +130,30 @@ async def rank_pages(
             )
         )
     ranked.sort(key=lambda p: (-p.score, p.url))
-    return ranked[:k]
+    top = ranked[:k]
+    wanted = products - sum(p.kind == "product" for p in top)
+    if wanted > 0:
+        top += [p for p in ranked[k:] if p.kind == "product"][:wanted]
+    return top
 
 
-def product_cards(pages: Sequence[RankedPage], *, limit: int = 4) -> list[RankedPage]:
-    """Return the product pages worth a card: close to the best product's score."""
-    products = [p for p in pages if p.kind == "product"]
+CARD_MARGIN = 0.12
+"""Product pages within this score of the best product get a card too."""
+
+
+def product_cards(pages: Sequence[dict[str, Any]], *, limit: int = 4) -> list[dict[str, Any]]:
+    """Return the product pages worth a card: close to the best product in score or meaning.
+
+    The score adds name matches, so one word of a title ("pets" in "Exotic Pet Care") can
+    lift a product far above equally relevant ones; their similarity still shows them.
+    """
+    products = [p for p in pages if p["kind"] == "product"]
     if not products:
         return []
-    top = products[0].score
-    return [p for p in products if p.score >= top - 0.12][:limit]
+    top = products[0]["score"]
+    closest = max(p["similarity"] for p in products)
+    return [
+        p
+        for p in products
+        if p["score"] >= top - CARD_MARGIN or p["similarity"] >= closest - CARD_MARGIN
+    ][:limit]

@@ -67,9 +67,10 @@ async def classify_intent(
         probe(ctx, bot, query, query_vector), vocabulary_coverage(ctx, bot, topic)
     )
     previous = next((m["intent"] for m in reversed(history) if m["role"] == "user"), None)
+    has_products = bool(names.product_titles)
     signals = Signals(
         exemplar=exemplars.scores(message_vector),
-        knowledge=knowledge_evidence(probes),
+        knowledge=knowledge_evidence(probes, has_products=has_products),
         words=len(content_stems(message)) or len(message.split()),
         has_contact=extracted.has_contact,
         wants_callback=extracted.wants_callback,
@@ -81,7 +82,7 @@ async def classify_intent(
         followup=followup,
         previous_intent=previous,
         coverage=coverage,
-        evidence=detailed_evidence(probes),
+        evidence=detailed_evidence(probes, has_products=has_products),
         cues=frozenset(exemplars.cue_intents(message)),
     )
     classification = decide(signals)

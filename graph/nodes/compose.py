@@ -118,7 +118,8 @@ async def _draft(
     elif intent == "contact":
         draft = c.compose_contact(result, t)
     elif intent == "document":
-        return _document_draft(outcome, dict(lead), fields, t, hours, names)
+        generic = bool(result.get("generic"))
+        return _document_draft(outcome, dict(lead), fields, t, hours, names, generic=generic)
     elif intent == "lead":
         return _lead_draft(outcome, dict(lead), fields, t, hours)
     elif intent == "greeting":
@@ -137,6 +138,8 @@ def _document_draft(
     t: c.Templates,
     hours: int,
     names: Any,
+    *,
+    generic: bool = False,
 ) -> c.Draft:
     released = outcome.get("released") or []
     if released:
@@ -159,14 +162,11 @@ def _document_draft(
         return c.Draft(
             text=text, blocks=[c.lead_form_block(fields, f"to send you the {titles}")], focus=focus
         )
-    if lead.get("status") == "captured":
-        available = t.pick("document", "available", titles=c._join(list(names.document_titles)[:6]))
-        return c.Draft(text=t.pick("document", "not_found", available=available), fallback=True)
-    available = (
-        t.pick("document", "available", titles=c._join(list(names.document_titles)[:6]))
-        if names.document_titles
-        else ""
-    )
+    titles = c._join(list(names.referral_titles)[:6])
+    if generic and titles:
+        # "can you send me the pdf?" names no document: ask which, rather than "not found".
+        return c.Draft(text=t.pick("document", "choose", titles=titles))
+    available = t.pick("document", "available", titles=titles) if titles else ""
     return c.Draft(text=t.pick("document", "not_found", available=available), fallback=True)
 
 
@@ -232,7 +232,6 @@ async def _fallback_draft(ctx: Context, state: TurnState, t: c.Templates, names:
     """Say the knowledge base has no answer and offer a human."""
     bot = state["bot"]
     human, blocks = await _human_offer(ctx, state, t)
-    human = f" {human}" if human else ""  # pick() strips the variant's leading space
     intent = state["classification"]["intent"]
     if intent == "out_of_scope":
         text = t.pick("out_of_scope", "answer", company=_company(bot["name"]), human=human)

@@ -23,18 +23,27 @@ DOCUMENT_MIN_SCORE = 0.22
 
 
 def chosen_documents(tool_result: dict[str, Any] | None) -> list[PendingDocument]:
-    """Return the documents a document request refers to: the best, and any also named."""
+    """Return the documents a document request refers to: the best, and any also named.
+
+    Documents come ranked by fit (score plus the kind of document asked for). A request
+    that names only a kind ("any case studies?") gets every document of that kind.
+    """
     ranked = (tool_result or {}).get("documents") or []
     if not ranked:
         return []
     top = ranked[0]
-    second = ranked[1]["score"] if len(ranked) > 1 else 0.0
-    # A generic request ("got a catalogue?") names nothing; the clearly best match will do.
-    clearly_best = top["similarity"] >= 0.25 and top["score"] >= 1.25 * second
-    if top["score"] < DOCUMENT_MIN_SCORE and not clearly_best:
+    second = ranked[1]["fit"] if len(ranked) > 1 else 0.0
+    # A request naming nothing specific: the clearly best match will do.
+    clearly_best = top["similarity"] >= 0.25 and top["fit"] >= 1.25 * second
+    if top["fit"] < DOCUMENT_MIN_SCORE and not clearly_best:
         return []
-    chosen = [ranked[0]]
-    chosen += [d for d in ranked[1:] if d["name_match"] >= 0.6 and d["score"] >= DOCUMENT_MIN_SCORE]
+    kind_only = top["genre_match"] and top["name_match"] < 0.3
+    chosen = [top] + [
+        d
+        for d in ranked[1:]
+        if d["fit"] >= DOCUMENT_MIN_SCORE
+        and (d["name_match"] >= 0.6 or kind_only and d["genre_match"] and d["name_match"] < 0.3)
+    ]
     return [{"document_id": d["document_id"], "title": d["title"]} for d in chosen]
 
 

@@ -178,6 +178,7 @@ CASES = [
     ),
     Case("hi there!", "greeting", greeted("find a clinic")),
     Case("thanks, that's all I needed", "greeting", greeted("Glad", "welcome", "pleasure")),
+    Case("thanks, that's really helpful", "greeting", greeted("Glad", "welcome", "pleasure")),
     Case("can you recommend a good pizza place", "out_of_scope", out_of_scope),
     Case("what's the capital of australia", "out_of_scope", out_of_scope),
 ]

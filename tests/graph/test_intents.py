@@ -118,3 +118,33 @@ async def test_a_page_listing_the_clinics_is_navigation(runtime: Any, company: C
     )
     assert turn.output["intent"] == "navigation"
     assert turn.block("links")["links"][0]["url"] == "https://fernbrookvets.example/locations/"
+
+
+async def test_a_request_naming_no_document_asks_which_one(runtime: Any, company: Company) -> None:
+    turn = await chat(runtime, company, "can you email me the pdf?")
+    out = turn.output
+    assert (out["intent"], out["fallback"]) == ("document", False)
+    assert turn.types == [] and out["lead"]["status"] == "none"
+    # The titles it may send are offered by name; no link, no file name.
+    for word in ("Senior", "Agreement", "Welcome"):
+        assert company.document(word)["title"] in out["text"], out["text"]
+    assert out["text"].startswith(("Which one", "Happy to help")), out["text"]
+    check_events(turn, company)
+
+
+async def test_a_request_for_a_kind_of_document_gets_that_kind(
+    runtime: Any, company: Company
+) -> None:
+    # Neither "agreement" nor "wellness" is said: "contract" names the kind of document.
+    turn = await chat(runtime, company, "could you send over a copy of the contract?")
+    assert turn.output["intent"] == "document"
+    assert company.document("Agreement")["title"] in turn.block("lead_form")["reason"]
+
+
+async def test_browsing_a_kind_of_offering_shows_every_match_as_a_card(
+    runtime: Any, company: Company
+) -> None:
+    turn = await chat(runtime, company, "what services do you offer for pets?")
+    assert turn.output["intent"] == "product"
+    cards = [c["url"] for c in turn.block("cards")["cards"]]
+    assert len(cards) >= 3 and all("/services/" in url for url in cards), cards

@@ -17,6 +17,7 @@ from graph.nodes.tools import contact_lookup, document_referral, faq_retriever, 
 from graph.state import new_lead_memory
 from signpost.errors import NotFound
 from tests.graph.conftest import Company, assert_not_leaked
+from tools.document_search import RankedDocument
 
 VISITOR = {"name": "Ines Duarte", "email": "ines.duarte@example.com", "phone": "503-555-0160"}
 
@@ -170,17 +171,16 @@ async def test_page_navigator_shows_cards_for_products_and_links_otherwise(
 # -- check_lead_state -------------------------------------------------------------------------
 def _document_result(company: Company, title_word: str) -> dict[str, Any]:
     doc = company.document(title_word)
-    return {
-        "documents": [
-            {
-                "document_id": str(doc["id"]),
-                "title": doc["title"],
-                "score": 0.8,
-                "similarity": 0.6,
-                "name_match": 0.9,
-            }
-        ]
-    }
+    ranked = RankedDocument(
+        id=doc["id"],
+        title=doc["title"],
+        summary="",
+        tags=[],
+        score=0.8,
+        name_match=0.9,
+        similarity=0.6,
+    )
+    return {"documents": [ranked.as_dict()]}
 
 
 async def test_a_document_request_without_a_lead_is_remembered_and_asks_for_the_form(

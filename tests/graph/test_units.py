@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from graph.builder import build_graph
-from graph.classifier import Signals, decide
+from graph.classifier import Signals, decide, detailed_evidence, knowledge_evidence
 from graph.compose import answer_from
 from graph.followup import is_followup, names_item, resolve_query
 from graph.guard import StreamGuard, forbidden_terms, guard_output, leaks
@@ -17,6 +17,7 @@ from graph.nodes.lead_state import chosen_documents
 from graph.routing import route_intent
 from graph.state import MAX_HISTORY, Focus, append_history
 from signpost.protocol import INTENT_TOOL, INTENTS
+from tools.document_search import GENRE_WEIGHT, genres, is_generic_request
 from tools.textmatch import content_stems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,7 +273,11 @@ def test_stream_guard_passes_clean_text_through_unchanged() -> None:
 
 # -- lead-state and classification decisions ------------------------------------------------------
 def _doc(
-    doc_id: str, score: float, similarity: float = 0.4, name_match: float = 0.0
+    doc_id: str,
+    score: float,
+    similarity: float = 0.4,
+    name_match: float = 0.0,
+    genre_match: float = 0.0,
 ) -> dict[str, Any]:
     return {
         "document_id": doc_id,
@@ -280,6 +285,8 @@ def _doc(
         "score": score,
         "similarity": similarity,
         "name_match": name_match,
+        "genre_match": genre_match,
+        "fit": score + GENRE_WEIGHT * genre_match,
     }
 
 
@@ -302,6 +309,34 @@ def test_chosen_documents_ignores_weak_matches_unless_clearly_best() -> None:
     assert chosen_documents({"documents": weak}) == []
     clearly = [_doc("guide", 0.2, similarity=0.3), _doc("agreement", 0.1)]
     assert [d["document_id"] for d in chosen_documents({"documents": clearly})] == ["guide"]
+
+
+def test_chosen_documents_takes_every_document_of_a_kind_asked_for_by_kind_only() -> None:
+    # "any case studies?": two case studies fit, the handbook does not
+    ranked = [
+        _doc("farm-case", 0.1, similarity=0.2, genre_match=1.0),
+        _doc("school-case", 0.05, similarity=0.15, genre_match=1.0),
+        _doc("handbook", 0.12, similarity=0.25),
+    ]
+    assert [d["document_id"] for d in chosen_documents({"documents": ranked})] == [
+        "farm-case",
+        "school-case",
+    ]
+    # "the case study about the farm": the named one only
+    named = [_doc("farm-case", 0.5, name_match=0.8, genre_match=1.0)] + ranked[1:]
+    assert [d["document_id"] for d in chosen_documents({"documents": named})] == ["farm-case"]
+
+
+def test_document_kinds_are_read_from_requests_and_titles() -> None:
+    assert genres("got a catalogue of your stuff?") == {"overview"}
+    assert genres("Solvane Product Portfolio 2026") == {"overview"}
+    assert genres("do you have any case studies") == {"case_study"}
+    assert genres("Installer Handbook: Vault and Helio Systems") == {"manual"}
+    assert genres("Vault 15 Quick Start Guide") == {"manual"}
+    assert genres("what time do you open") == frozenset()
+    assert is_generic_request("can you email me the pdf")
+    assert not is_generic_request("can you email me the brochure")
+    assert not is_generic_request("the pdf about dairy farms")
 
 
 def _signals(**extra: Any) -> Signals:
@@ -336,3 +371,18 @@ def test_an_answer_keeps_a_title_with_its_name() -> None:
     assert answer_from("who wrote the guide?", [passage], limit=1) == (
         "A practical guide for owners of older dogs and cats, by Dr. Helen Marsh, Medical Director."
     )
+
+
+def _page(kind: str, similarity: float, title_match: float = 0.0) -> dict[str, Any]:
+    return {"kind": kind, "similarity": similarity, "title_match": title_match}
+
+
+def test_without_product_pages_every_page_may_be_an_offering() -> None:
+    # A ferry line's /cabins/ page is not marked as a product; it is still what they sell.
+    probes = {"pages": [_page("other", 0.64, 0.67), _page("article", 0.5)]}
+    evidence = detailed_evidence(probes, has_products=False)
+    assert (evidence["product_similarity"], evidence["product_name"]) == (0.64, 0.67)
+    assert knowledge_evidence(probes, has_products=False)["product"] > 0.5
+    # Where the site marks its products, other pages are no evidence of browsing.
+    assert detailed_evidence(probes)["product_similarity"] == 0.0
+    assert knowledge_evidence(probes)["product"] == 0.0
