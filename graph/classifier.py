@@ -245,6 +245,10 @@ def decide(signals: Signals, weights: Mapping[str, float] | None = None) -> Clas
     )
 
 
+UNMARKED_OFFERING_DISCOUNT = 0.05
+"""How much less a page not marked as a product counts as evidence of an offering."""
+
+
 def _product_pages(pages: Sequence[Mapping[str, Any]], has_products: bool) -> list[Any]:
     """Return the pages that stand for the business's offerings.
 
@@ -255,10 +259,24 @@ def _product_pages(pages: Sequence[Mapping[str, Any]], has_products: bool) -> li
     return [p for p in pages if p["kind"] == "product" or not has_products]
 
 
+def _unmarked_offerings(pages: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
+    """Return the best similarity and name match of pages that may be unmarked offerings.
+
+    Sites mark some offerings as products and leave others as plain pages (/pricing/,
+    /add-ons/, a service at the top level); articles and contact pages are never offerings.
+    """
+    others = [p for p in pages if p["kind"] == "other"]
+    return (
+        max((p["similarity"] - UNMARKED_OFFERING_DISCOUNT for p in others), default=0.0),
+        max((p["title_match"] - UNMARKED_OFFERING_DISCOUNT for p in others), default=0.0),
+    )
+
+
 def detailed_evidence(probes: Mapping[str, Any], *, has_products: bool = True) -> dict[str, float]:
     """Return the retrieval evidence features: similarity and name match per bucket."""
     pages = probes.get("pages") or []
     products = _product_pages(pages, has_products)
+    unmarked_similarity, unmarked_name = _unmarked_offerings(pages)
     passages = probes.get("passages") or []
     faq = [p for p in passages if p["kind"] == "qa"]
     top_doc = _strongest(probes.get("documents") or [])
@@ -266,8 +284,10 @@ def detailed_evidence(probes: Mapping[str, Any], *, has_products: bool = True) -
     return {
         "page_similarity": pages[0]["similarity"] if pages else 0.0,
         "page_name": pages[0]["title_match"] if pages else 0.0,
-        "product_similarity": products[0]["similarity"] if products else 0.0,
-        "product_name": max((p["title_match"] for p in products), default=0.0),
+        "product_similarity": max(
+            products[0]["similarity"] if products else 0.0, unmarked_similarity
+        ),
+        "product_name": max(max((p["title_match"] for p in products), default=0.0), unmarked_name),
         "faq_similarity": faq[0]["similarity"] if faq else 0.0,
         "passage_similarity": passages[0]["similarity"] if passages else 0.0,
         "contact_semantic": max(semantic.values(), default=0.0),

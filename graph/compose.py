@@ -10,6 +10,7 @@ from typing import Any
 
 from graph.state import Focus
 from prompts import load_data
+from tools.pages import CARD_MARGIN
 from tools.textmatch import best_sentences, content_stems, overlap, question_concepts
 
 SUPPORT_MIN_SCORE = 0.38
@@ -185,7 +186,15 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
         return None
     cards = result.get("cards") or []
     products = cards or [p for p in pages if p["kind"] == "product"]
-    if not products:
+    leading = pages[0]
+    if not products or (
+        leading["kind"] == "other"
+        and leading["score"] >= products[0]["score"] + CARD_MARGIN
+        and not any(p["url"].startswith(leading["url"]) for p in products)
+    ):
+        # The offering asked about is a plain page (/pricing/, a service at the top level),
+        # well ahead of any product: answer with that page, not with distant cards. A page
+        # listing the products (/services/ above /services/dental/) is not such a page.
         return compose_navigation(question, result, t)
     named = [p for p in products if _names(question, p)]
     asks_price = "price" in question_concepts(question)
@@ -229,7 +238,6 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
         chosen = products[:4]
         top = products[0]
     blocks: list[dict[str, Any]] = [{"type": "cards", "cards": [_card(p) for p in chosen[:4]]}]
-    leading = pages[0]
     if leading["kind"] != "product" and leading["score"] >= top["score"] - 0.05:
         # e.g. "what does a whole setup cost?": the pricing page answers as well as any card
         blocks.append(_link_block([leading], limit=1))

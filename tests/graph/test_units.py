@@ -10,7 +10,7 @@ import pytest
 
 from graph.builder import build_graph
 from graph.classifier import Signals, decide, detailed_evidence, knowledge_evidence
-from graph.compose import answer_from
+from graph.compose import Templates, answer_from, compose_product
 from graph.followup import is_followup, names_item, resolve_query
 from graph.guard import StreamGuard, forbidden_terms, guard_output, leaks
 from graph.nodes.lead_state import chosen_documents
@@ -383,6 +383,24 @@ def test_without_product_pages_every_page_may_be_an_offering() -> None:
     evidence = detailed_evidence(probes, has_products=False)
     assert (evidence["product_similarity"], evidence["product_name"]) == (0.64, 0.67)
     assert knowledge_evidence(probes, has_products=False)["product"] > 0.5
-    # Where the site marks its products, other pages are no evidence of browsing.
-    assert detailed_evidence(probes)["product_similarity"] == 0.0
-    assert knowledge_evidence(probes)["product"] == 0.0
+    # Where the site marks its products, a plain page counts a little less, an article not.
+    assert detailed_evidence(probes)["product_similarity"] == pytest.approx(0.59)
+    articles = {"pages": [_page("article", 0.64, 0.67)]}
+    assert detailed_evidence(articles)["product_similarity"] == 0.0
+    assert detailed_evidence(articles, has_products=False)["product_similarity"] == 0.64
+
+
+def test_a_product_question_answered_by_a_plain_page_links_that_page() -> None:
+    t = Templates("turn")
+    pricing = _page("other", 0.7, 0.8) | {"url": "https://x.example/pricing/", "score": 1.0}
+    add_on = _page("product", 0.4) | {"url": "https://x.example/products/sso/", "score": 0.5}
+    for page in (pricing, add_on):
+        page |= {"id": "p", "title": page["url"], "summary": "s", "passages": []}
+    result = {"pages": [pricing, add_on], "cards": [add_on]}
+    draft = compose_product("what plans do you have", result, t)
+    assert draft is not None and draft.blocks[0]["type"] == "links"
+    assert draft.blocks[0]["links"][0]["url"] == "https://x.example/pricing/"
+    # A product close behind keeps its card.
+    add_on["score"] = 0.95
+    draft = compose_product("what plans do you have", result, t)
+    assert draft is not None and draft.blocks[0]["type"] == "cards"
