@@ -67,12 +67,19 @@ def _clip(text: str, limit: int = 420) -> str:
 
 
 def answer_from(
-    question: str, passages: Sequence[str], *, limit: int = 2, subject: str = ""
+    question: str,
+    passages: Sequence[str],
+    *,
+    limit: int = 2,
+    subject: str = "",
+    sections: Sequence[str] = (),
 ) -> str:
     """Return the sentences (or spec rows) of the passages that best answer the question."""
     found: list[tuple[float, int, int, str]] = []
     for index, passage in enumerate(passages):
-        for snippet in best_sentences(question, passage, limit=limit, subject=subject):
+        context = sections[index] if index < len(sections) else ""
+        snippets = best_sentences(question, passage, limit=limit, subject=subject, context=context)
+        for snippet in snippets:
             found.append((snippet.score, index, snippet.position, snippet.text))
     best = sorted(found, key=lambda f: (-f[0], f[1], f[2]))
     picked: list[tuple[int, int, str]] = []
@@ -139,15 +146,25 @@ def _context_of_pages(pages: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def page_answer(question: str, page: dict[str, Any], *, limit: int = 2, subject: str = "") -> str:
+    """Return the sentences of a page's passages that best answer the question."""
+    passages = page.get("passages", [])
+    return answer_from(
+        question,
+        [p["text"] for p in passages],
+        limit=limit,
+        subject=subject or page["title"],
+        sections=[p.get("section") or "" for p in passages],
+    )
+
+
 def compose_navigation(question: str, result: dict[str, Any], t: Templates) -> Draft | None:
     """Answer with the best page(s): a grounded sentence and link buttons."""
     pages = result.get("pages") or []
     if not pages or pages[0]["similarity"] < PAGE_MIN_SIMILARITY and pages[0]["title_match"] < 0.5:
         return None
     top = pages[0]
-    answer = answer_from(
-        question, [p["text"] for p in top.get("passages", [])], limit=2, subject=top["title"]
-    )
+    answer = page_answer(question, top)
     if answer:
         text = t.pick("navigation", "with_answer", answer=answer, title=top["title"])
     else:
@@ -199,10 +216,8 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
     named = [p for p in products if _names(question, p)]
     asks_price = "price" in question_concepts(question)
     if len(named) == 1:
-        top = named[0] if named else products[0]
-        answer = answer_from(
-            question, [p["text"] for p in top.get("passages", [])], limit=2, subject=top["title"]
-        )
+        top = named[0]
+        answer = page_answer(question, top)
         if asks_price and top.get("price") and top["price"] not in answer:
             answer = (answer + " " if answer else "") + f"Price: {top['price']}."
         text = (
@@ -219,12 +234,7 @@ def compose_product(question: str, result: dict[str, Any], t: Templates) -> Draf
     elif len(named) >= 2:
         parts = []
         for page in named[:3]:
-            fact = answer_from(
-                question,
-                [p["text"] for p in page.get("passages", [])],
-                limit=1,
-                subject=" ".join(n["title"] for n in named),
-            )
+            fact = page_answer(question, page, limit=1, subject=" ".join(n["title"] for n in named))
             fact = fact or _sentence(_clip(page.get("summary") or "", 160))
             parts.append(f"{page['title']}: {fact}")
         text = " ".join(parts)
@@ -258,7 +268,19 @@ def compose_support(question: str, result: dict[str, Any], t: Templates) -> Draf
         )
         answer = _clip(answer or top["text"], 600)
     else:
-        answer = answer_from(question, [top["text"]], limit=2) or _clip(top["text"], 400)
+        # Passages about as good as the best may hold the sentence that answers: a warranty
+        # table row beats the product page's introduction.
+        close = [p for p in passages[:3] if p["kind"] != "qa" and p["score"] >= top["score"] - 0.08]
+        answer = answer_from(
+            question,
+            [p["text"] for p in close],
+            limit=2,
+            sections=[p.get("section") or "" for p in close],
+        )
+        answer = answer or _clip(top["text"], 400)
+        # Cite first the passage the answer was taken from.
+        source = next((p for p in close if answer[:40] in p["text"]), top)
+        passages = [source] + [p for p in passages if p is not source]
     cited = [p for p in passages[:3] if p["score"] >= top["score"] - 0.08][:2]
     citations = []
     for passage in cited:

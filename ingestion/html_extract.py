@@ -326,24 +326,20 @@ def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
     """Return one text block per table row; with a header row, each cell carries its label.
 
     "Car | Up to 5 m | £48.50 | £72.00" says nothing about which price is which route;
-    "Car — Size: Up to 5 m; Carrickhaven – Marra: £48.50; …" can be found by "car to
-    Marra" and quoted on its own. Narrow tables (two columns) read fine as "a | b".
+    "Category: Car; Size: Up to 5 m; Carrickhaven – Marra: £48.50; …" can be found by "car
+    to Marra" and quoted on its own. Narrow tables (two columns) read fine as "a | b".
     """
     header = rows[0][0] if len(rows) > 1 and rows[0][1] else None
     if header is None or len(header) < 3:
         return [b for cells, _ in rows for b in _nonempty(Block("text", _joined(cells)))]
     out = []
     for cells, _ in rows[1:]:
-        if not cells or not cells[0]:
-            out.extend(_nonempty(Block("text", _joined(cells))))
-            continue
         labelled = [
             f"{label}: {value}" if label else value
-            for label, value in zip(header[1:] + [""] * len(cells), cells[1:], strict=False)
+            for label, value in zip(header + [""] * len(cells), cells, strict=False)
             if value
         ]
-        text = f"{cells[0]} — " + "; ".join(labelled) if labelled else cells[0]
-        out.extend(_nonempty(Block("text", text)))
+        out.extend(_nonempty(Block("text", "; ".join(labelled))))
     return out
 
 

@@ -167,6 +167,9 @@ def overlap(query_stems: Sequence[str], text_stems: Iterable[str]) -> float:
 
 
 _MONEY = re.compile(r"[€$£¥]\s?\d|\d\s?(?:eur|usd|gbp|chf|sek|nok|dkk|pln)\b", re.IGNORECASE)
+_CLOCK = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b|\b\d{1,2}\s?(?:am|pm)\b", re.IGNORECASE)
+# A table row as ingestion writes it: "Label: value; Label: value" (or "a | b | c").
+_TABLE_ROW = re.compile(r"^[^:;]{1,80}: [^;]*(?:; [^:;]{1,80}: [^;]*)+$")
 _TITLES = ("Dr", "Mr", "Mrs", "Ms", "Mx", "Prof")
 # A title's full stop ("Dr. Helen Marsh") does not end a sentence.
 _SENTENCE = re.compile(
@@ -194,30 +197,46 @@ def split_units(text: str) -> list[str]:
 
 
 def best_sentences(
-    question: str, passage: str, *, limit: int = 2, min_score: float = 0.15, subject: str = ""
+    question: str,
+    passage: str,
+    *,
+    limit: int = 2,
+    min_score: float = 0.15,
+    subject: str = "",
+    context: str = "",
 ) -> list[Snippet]:
     """Return the passage's sentences that best answer the question, in passage order.
 
     Words of `subject` (the page or product the passage belongs to) are left out of the
     question: every sentence of the Nomad page mentions the Nomad, only one gives its weight.
+    `context` is the passage's section ("Sailing times › Monday to Saturday"): its words
+    count at half weight for sentences that answer something themselves, so "first boat on
+    a saturday" finds the Monday-to-Saturday row.
     """
     subject_stems = set(content_stems(subject))
     q_stems = [s for s in content_stems(question) if s not in subject_stems]
     q_concepts = question_concepts(question)
     if not q_stems and not q_concepts:
         return []
+    context_stems = [s for s in content_stems(context) if s not in subject_stems]
     scored: list[Snippet] = []
     for position, unit in enumerate(split_units(passage)):
         u_stems = content_stems(unit)
-        score = overlap(q_stems, u_stems)
+        direct = overlap(q_stems, u_stems)
+        score = direct
         u_concepts = concepts(u_stems)
         if _MONEY.search(unit):
             u_concepts.add("price")
+        if _CLOCK.search(unit):
+            u_concepts.add("time")
         shared = q_concepts & u_concepts
         if shared:
             score += 0.35 * len(shared)
-        if "|" in unit and shared:
+        if shared and ("|" in unit or _TABLE_ROW.match(unit)):
             score += 0.1  # a spec-table row naming the asked attribute is a direct answer
+        if context_stems and score > 0:
+            # The section only breaks ties between sentences that answer something.
+            score += 0.5 * (overlap(q_stems, [*u_stems, *context_stems]) - direct)
         if score >= min_score:
             scored.append(Snippet(unit, score, position))
     top = sorted(scored, key=lambda s: (-s.score, s.position))[:limit]

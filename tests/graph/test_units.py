@@ -10,7 +10,7 @@ import pytest
 
 from graph.builder import build_graph
 from graph.classifier import Signals, decide, detailed_evidence, knowledge_evidence
-from graph.compose import Templates, answer_from, compose_product
+from graph.compose import Templates, answer_from, compose_product, compose_support
 from graph.followup import is_followup, names_item, resolve_query
 from graph.guard import StreamGuard, forbidden_terms, guard_output, leaks
 from graph.nodes.lead_state import chosen_documents
@@ -404,3 +404,35 @@ def test_a_product_question_answered_by_a_plain_page_links_that_page() -> None:
     add_on["score"] = 0.95
     draft = compose_product("what plans do you have", result, t)
     assert draft is not None and draft.blocks[0]["type"] == "cards"
+
+
+def test_a_timetable_row_is_found_by_its_section_and_its_clock_time() -> None:
+    rows = (
+        "Depart Harbour: 07:15; Arrive Isle: 09:40\n"
+        "Depart Harbour: 12:30; Arrive Isle: 14:55\n"
+        "Our ferries carry bikes free of charge."
+    )
+    question = "what time is the first boat to the isle on a saturday"
+    weekdays = answer_from(question, [rows], limit=1, sections=["Times › Monday to Saturday"])
+    assert weekdays == "Depart Harbour: 07:15; Arrive Isle: 09:40."
+    # Between two sections with equal rows, the one named in the question wins.
+    sunday = rows.replace("07:15", "09:30").replace("12:30", "16:00")
+    picked = answer_from(
+        question, [sunday, rows], limit=1, sections=["Times › Sunday", "Times › Saturday"]
+    )
+    assert picked == "Depart Harbour: 07:15; Arrive Isle: 09:40."
+
+
+def test_a_support_answer_may_come_from_a_passage_just_behind_the_best() -> None:
+    def passage(title: str, text: str, score: float) -> dict[str, Any]:
+        return {"kind": "page", "title": title, "text": text, "score": score, "section": ""}
+
+    intro = passage("Helio H10", "For three-phase homes with a heat pump or a big roof.", 0.70)
+    terms = passage("Warranty terms", "Product: Helio H10; Standard warranty: 12 years", 0.69)
+    for p in (intro, terms):
+        p |= {"source_id": "s", "url": "https://x.example/" + p["title"]}
+    draft = compose_support(
+        "how long is the warranty on the h10", {"passages": [intro, terms]}, Templates("t")
+    )
+    assert draft is not None and "12 years" in draft.text
+    assert draft.citations[0]["title"] == "Warranty terms"
