@@ -66,7 +66,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "warranty": ("warranti", "guarante"),
     "capacity": ("capac", "kwh", "store", "storag", "usabl"),
     "power": ("power", "output", "kw", "watt", "w"),
-    "time": ("long", "durat", "hour", "day", "week", "minut", "time"),
+    "time": ("long", "durat", "hour", "day", "week", "minut", "time", "notic", "advanc"),
     "delivery": ("deliveri", "ship", "dispatch", "arriv"),
     "return": ("return", "refund", "send back", "exchang"),
     "install": ("instal", "mount", "fit", "setup"),

@@ -436,3 +436,12 @@ def test_a_support_answer_may_come_from_a_passage_just_behind_the_best() -> None
     )
     assert draft is not None and "12 years" in draft.text
     assert draft.citations[0]["title"] == "Warranty terms"
+
+
+def test_a_question_about_notice_is_answered_by_the_period() -> None:
+    passage = (
+        "Livestock travel on the morning sailings only. "
+        "Livestock sailings must be booked at least 72 hours before departure."
+    )
+    answer = answer_from("how much notice do you need to ship cattle", [passage], limit=1)
+    assert answer == "Livestock sailings must be booked at least 72 hours before departure."
