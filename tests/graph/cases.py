@@ -181,6 +181,8 @@ CASES = [
     Case("thanks, that's really helpful", "greeting", greeted("Glad", "welcome", "pleasure")),
     Case("can you recommend a good pizza place", "out_of_scope", out_of_scope),
     Case("what's the capital of australia", "out_of_scope", out_of_scope),
+    # "file" the verb is no request for a document
+    Case("how do i file my taxes online", "out_of_scope", out_of_scope),
 ]
 
 
