@@ -50,6 +50,7 @@ def signals_from(dump: dict[str, Any]) -> Signals:
         coverage=dump["coverage"],
         evidence=dump.get("evidence", {}),
         cues=frozenset(dump.get("cues", [])),
+        document_kind=dump.get("document_kind", False),
     )
 
 

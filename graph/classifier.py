@@ -122,6 +122,8 @@ class Signals:
     """Share of the message's topic words found anywhere in the bot's knowledge."""
     cues: frozenset[str] = frozenset()
     """Intents whose request cues the message contains (e.g. "who" → contact)."""
+    document_kind: bool = False
+    """The message names a kind of document ("terms", "case study"): not a request by itself."""
     evidence: dict[str, float] = field(default_factory=dict)
     """Detailed retrieval evidence (similarities and name matches per bucket)."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -195,6 +197,11 @@ def features(signals: Signals, intent: str) -> dict[str, float]:
         f["oos_knowledge"] = signals.knowledge_max
     if intent in signals.cues:
         f["cue"] = 1.0
+    elif intent == "document" and not (signals.pending_documents or signals.document_kind):
+        # Visitors who want a document say so ("brochure", "pdf", "the guide", "send me");
+        # "tell me about the vault 15" names a document's subject, not the document. While
+        # a document waits for the form, talk about it needs no new cue.
+        f["document_unasked"] = 1.0
     if signals.followup and signals.previous_intent == intent:
         f["followup_same"] = 1.0
     return f
@@ -353,5 +360,6 @@ def signals_dump(signals: Signals) -> dict[str, Any]:
         "previous_intent": signals.previous_intent,
         "coverage": round(signals.coverage, 3),
         "cues": sorted(signals.cues),
+        "document_kind": signals.document_kind,
         "evidence": {k: round(v, 4) for k, v in signals.evidence.items()},
     }

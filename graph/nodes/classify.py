@@ -26,6 +26,7 @@ from graph.followup import is_followup, resolve_query
 from graph.knowledge import catalog, probe, vocabulary_coverage
 from graph.state import Classification, Message, TurnState
 from signpost.protocol import INTENT_TOOL
+from tools import document_search
 from tools.textmatch import content_stems
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ async def classify_intent(
         coverage=coverage,
         evidence=detailed_evidence(probes, has_products=has_products),
         cues=frozenset(exemplars.cue_intents(message)),
+        document_kind=bool(document_search.genres(message)),
     )
     classification = decide(signals)
     if ctx.model.enabled and ctx.services.models is not None:

@@ -445,3 +445,23 @@ def test_a_question_about_notice_is_answered_by_the_period() -> None:
     )
     answer = answer_from("how much notice do you need to ship cattle", [passage], limit=1)
     assert answer == "Livestock sailings must be booked at least 72 hours before departure."
+
+
+def test_naming_a_documents_subject_is_no_request_for_the_document() -> None:
+    # "tell me a bit about the vault 15": the Vault 15 Quick Start Guide matches by name,
+    # as well as the Vault 15 product page does.
+    exemplar = {intent: 0.2 for intent in INTENTS} | {"product": 0.3, "document": 0.28}
+    evidence = {
+        "product_similarity": 0.6,
+        "product_name": 0.6,
+        "document_similarity": 0.62,
+        "document_name": 0.8,
+    }
+
+    def signals(**extra: Any) -> Signals:
+        return Signals(exemplar=exemplar, knowledge={}, words=5, evidence=evidence, **extra)
+
+    assert decide(signals()).intent == "product"
+    # Asked for ("the quick start guide for the vault 15") or named by kind, it is one.
+    assert decide(signals(cues=frozenset({"document"}))).intent == "document"
+    assert decide(signals(document_kind=True)).intent == "document"
