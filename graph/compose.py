@@ -11,7 +11,13 @@ from typing import Any
 from graph.state import Focus
 from prompts import load_data
 from tools.pages import CARD_MARGIN
-from tools.textmatch import best_sentences, content_stems, overlap, question_concepts
+from tools.textmatch import (
+    asks_for_last,
+    best_sentences,
+    content_stems,
+    overlap,
+    question_concepts,
+)
 
 SUPPORT_MIN_SCORE = 0.38
 PAGE_MIN_SIMILARITY = 0.3
@@ -81,7 +87,8 @@ def answer_from(
         snippets = best_sentences(question, passage, limit=limit, subject=subject, context=context)
         for snippet in snippets:
             found.append((snippet.score, index, snippet.position, snippet.text))
-    best = sorted(found, key=lambda f: (-f[0], f[1], f[2]))
+    later = -1 if asks_for_last(question) else 1
+    best = sorted(found, key=lambda f: (-f[0], f[1], later * f[2]))
     picked: list[tuple[int, int, str]] = []
     for _, index, position, text in best:
         text = text.replace(" | ", ": ", 1).replace(" | ", ", ")

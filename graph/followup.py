@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from graph.state import Focus
-from tools.textmatch import content_stems, overlap, tokens
+from tools.textmatch import content_stems, overlap, question_concepts, tokens
 
 _ANAPHORA = frozenset(
     "it its it's itself that this these those they them their one ones he she him her "
@@ -48,8 +48,21 @@ def names_item(name_stems: Sequence[str], message_stems: Sequence[str]) -> bool:
     return shared >= 2 and shared >= len(set(name_stems)) / 2
 
 
-def resolve_query(message: str, focus: Focus | None, followup: bool) -> str:
-    """Return the search query: the message, plus the subject's name for a follow-up."""
+def resolve_query(
+    message: str, focus: Focus | None, followup: bool, previous: str | None = None
+) -> str:
+    """Return the search query: the message, plus the subject's name for a follow-up.
+
+    An elliptical follow-up keeps asking what the previous question asked: after "what
+    time is the first boat to Tolsay?", "and the last one back?" asks for a time too, so
+    the concepts of the previous question that the message does not replace come along
+    ("… time").
+    """
     if not followup or focus is None or not focus.get("subject"):
         return message
-    return f"{message} {focus['subject']}"
+    query = f"{message} {focus['subject']}"
+    if previous and not question_concepts(message):
+        carried = sorted(question_concepts(previous))
+        if carried:
+            query = f"{query} {' '.join(carried)}"
+    return query

@@ -169,6 +169,7 @@ def overlap(query_stems: Sequence[str], text_stems: Iterable[str]) -> float:
 _MONEY = re.compile(r"[€$£¥]\s?\d|\d\s?(?:eur|usd|gbp|chf|sek|nok|dkk|pln)\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b|\b\d{1,2}\s?(?:am|pm)\b", re.IGNORECASE)
 # A table row as ingestion writes it: "Label: value; Label: value" (or "a | b | c").
+_LAST = frozenset("last latest final".split())
 _TABLE_ROW = re.compile(r"^[^:;]{1,80}: [^;]*(?:; [^:;]{1,80}: [^;]*)+$")
 _TITLES = ("Dr", "Mr", "Mrs", "Ms", "Mx", "Prof")
 # A title's full stop ("Dr. Helen Marsh") does not end a sentence.
@@ -194,6 +195,11 @@ def split_units(text: str) -> list[str]:
         if len(part) >= 3:
             units.append(part)
     return units
+
+
+def asks_for_last(question: str) -> bool:
+    """Return True when the question asks for the last of a series ("the last boat back")."""
+    return bool(_LAST.intersection(tokens(question)))
 
 
 def best_sentences(
@@ -239,7 +245,9 @@ def best_sentences(
             score += 0.5 * (overlap(q_stems, [*u_stems, *context_stems]) - direct)
         if score >= min_score:
             scored.append(Snippet(unit, score, position))
-    top = sorted(scored, key=lambda s: (-s.score, s.position))[:limit]
+    # Equal rows of a list or timetable: "the last one" is the last of them.
+    later = -1 if asks_for_last(question) else 1
+    top = sorted(scored, key=lambda s: (-s.score, later * s.position))[:limit]
     return sorted(top, key=lambda s: s.position)
 
 

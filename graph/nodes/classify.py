@@ -59,7 +59,8 @@ async def classify_intent(
     # The visitor's own email/phone are not a search topic (and would match contact rows).
     topic = _without_contact_details(message, extracted)
     followup = is_followup(topic, focus, names.names)
-    query = resolve_query(topic, focus, followup)
+    asked_before = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
+    query = resolve_query(topic, focus, followup, asked_before)
     embeddings = ctx.services.space.embeddings
     exemplars = await ExemplarIndex.aget(embeddings)
     message_vector = await embeddings.aembed_query(message)

@@ -151,6 +151,25 @@ def test_nothing_is_a_follow_up_without_a_subject() -> None:
     assert resolve_query("what does it cost?", DENTAL, False) == "what does it cost?"
 
 
+def test_an_elliptical_follow_up_keeps_asking_what_the_previous_question_asked() -> None:
+    previous = "how much is a dental cleaning for a cat?"
+    assert resolve_query("and for a dog?", DENTAL, True, previous).endswith(" price")
+    # A follow-up that asks something of its own asks only that.
+    own = "and how long does it take?"
+    assert resolve_query(own, DENTAL, True, previous) == f"{own} {DENTAL['subject']}"
+
+
+def test_the_last_of_equal_rows_answers_a_question_about_the_last_one() -> None:
+    rows = "\n".join(f"Depart Harbour: {t}; Arrive Isle: {a}" for t, a in [("07:15", "09:40"),
+                     ("12:30", "14:55"), ("17:45", "20:10")])  # fmt: skip
+    assert answer_from("what time is the first boat", [rows], limit=1).startswith(
+        "Depart Harbour: 07:15"
+    )
+    assert answer_from("what time is the last boat", [rows], limit=1).startswith(
+        "Depart Harbour: 17:45"
+    )
+
+
 # -- the output guard -----------------------------------------------------------------------------
 def test_forbidden_terms_cover_names_and_key_basenames_longest_first() -> None:
     terms = forbidden_terms([*FILES, "", "a.md"])
