@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from store import kb
@@ -133,7 +133,9 @@ async def rank_pages(
     top = ranked[:k]
     wanted = products - sum(p.kind == "product" for p in top)
     if wanted > 0:
-        top += [p for p in ranked[k:] if p.kind == "product"][:wanted]
+        # Only ever shown as cards: their passages would only weigh down state and traces.
+        extra = [p for p in ranked[k:] if p.kind == "product"][:wanted]
+        top += [replace(p, passages=[]) for p in extra]
     return top
 
 
