@@ -266,6 +266,13 @@ def _product_pages(pages: Sequence[Mapping[str, Any]], has_products: bool) -> li
     return [p for p in pages if p["kind"] == "product" or not has_products]
 
 
+PASSAGE_ANSWER_DISCOUNT = 0.1
+"""How much less a page or document passage counts than an FAQ entry as a support answer.
+
+Many bots have no FAQ at all: their support answers sit in site pages and documents, and
+counting only FAQ entries as support evidence sent their policy questions to navigation."""
+
+
 def _unmarked_offerings(pages: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     """Return the best similarity and name match of pages that may be unmarked offerings.
 
@@ -295,7 +302,10 @@ def detailed_evidence(probes: Mapping[str, Any], *, has_products: bool = True) -
             products[0]["similarity"] if products else 0.0, unmarked_similarity
         ),
         "product_name": max(max((p["title_match"] for p in products), default=0.0), unmarked_name),
-        "faq_similarity": faq[0]["similarity"] if faq else 0.0,
+        "faq_similarity": max(
+            faq[0]["similarity"] if faq else 0.0,
+            passages[0]["similarity"] - PASSAGE_ANSWER_DISCOUNT if passages else 0.0,
+        ),
         "passage_similarity": passages[0]["similarity"] if passages else 0.0,
         "contact_semantic": max(semantic.values(), default=0.0),
         "contact_match": float(probes.get("contact_confidence") or 0.0),

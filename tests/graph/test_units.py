@@ -484,3 +484,12 @@ def test_naming_a_documents_subject_is_no_request_for_the_document() -> None:
     # Asked for ("the quick start guide for the vault 15") or named by kind, it is one.
     assert decide(signals(cues=frozenset({"document"}))).intent == "document"
     assert decide(signals(document_kind=True)).intent == "document"
+
+
+def test_a_passage_from_a_page_is_support_evidence_too() -> None:
+    page_answer = {"passages": [{"kind": "page", "similarity": 0.62}]}
+    assert detailed_evidence(page_answer)["faq_similarity"] == pytest.approx(0.52)
+    faq_answer = {
+        "passages": [{"kind": "qa", "similarity": 0.6}, {"kind": "page", "similarity": 0.5}]
+    }
+    assert detailed_evidence(faq_answer)["faq_similarity"] == 0.6
