@@ -333,7 +333,11 @@ def _table_blocks(rows: list[tuple[list[str], bool]]) -> list[Block]:
     if header is None or len(header) < 3:
         return [b for cells, _ in rows for b in _nonempty(Block("text", _joined(cells)))]
     out = []
-    for cells, _ in rows[1:]:
+    for cells, all_head in rows[1:]:
+        if all_head or not any(cells[1:]):
+            # A heading row inside the table ("Sunday", one cell across the columns).
+            out.extend(_nonempty(Block("text", _joined(cells))))
+            continue
         labelled = [
             f"{label}: {value}" if label else value
             for label, value in zip(header + [""] * len(cells), cells, strict=False)

@@ -163,6 +163,8 @@ FARES_TABLE = """<table>
   <tbody>
     <tr><td>Car</td><td>Up to 5 m</td><td>£48.50</td><td>£31.00</td></tr>
     <tr><td>Van</td><td>Up to 6 m</td><td>£71.00</td><td></td></tr>
+    <tr><th colspan="4">Winter</th></tr>
+    <tr><td>Car</td><td>Up to 5 m</td><td>£39.00</td><td>£25.00</td></tr>
   </tbody>
 </table>"""
 
@@ -172,10 +174,12 @@ def test_rows_of_a_table_with_a_header_carry_their_column_names() -> None:
     expected = [
         "Ticket: Car; Size: Up to 5 m; Harbour – Isle: £48.50; Isle – Cove: £31.00",
         "Ticket: Van; Size: Up to 6 m; Harbour – Isle: £71.00",
+        "Winter",  # a heading row inside the table stays a heading, unlabelled
+        "Ticket: Car; Size: Up to 5 m; Harbour – Isle: £39.00; Isle – Cove: £25.00",
     ]
     page = record(acme_page(main, title="Fares"), f"{SHOP}/fares/")
     lines = page.text.split("\n\n")
-    assert [line for line in lines if line.startswith("Ticket")] == expected  # no header row
+    assert lines[lines.index(expected[0]) :][:4] == expected  # no header row of its own
     # The DOM path (pages too big for trafilatura) writes the same rows.
     root = parse_html(f"<html><body>{FARES_TABLE}</body></html>")
     assert [b.text for b in dom_blocks(root)] == expected
