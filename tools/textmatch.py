@@ -167,9 +167,12 @@ def overlap(query_stems: Sequence[str], text_stems: Iterable[str]) -> float:
 
 
 _MONEY = re.compile(r"[€$£¥]\s?\d|\d\s?(?:eur|usd|gbp|chf|sek|nok|dkk|pln)\b", re.IGNORECASE)
-_CLOCK = re.compile(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b|\b\d{1,2}\s?(?:am|pm)\b", re.IGNORECASE)
-# A table row as ingestion writes it: "Label: value; Label: value" (or "a | b | c").
+# 07:15, 8pm, 8.30pm; not 2.40 (metres, euros).
+_CLOCK = re.compile(
+    r"\b(?:[01]?\d|2[0-3]):[0-5]\d\b|\b\d{1,2}(?:[.:][0-5]\d)?\s?(?:am|pm)\b", re.IGNORECASE
+)
 _LAST = frozenset("last latest final".split())
+# A table row as ingestion writes it: "Label: value; Label: value" (or "a | b | c").
 _TABLE_ROW = re.compile(r"^[^:;]{1,80}: [^;]*(?:; [^:;]{1,80}: [^;]*)+$")
 _TITLES = ("Dr", "Mr", "Mrs", "Ms", "Mx", "Prof")
 # A title's full stop ("Dr. Helen Marsh") does not end a sentence.

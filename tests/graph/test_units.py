@@ -18,7 +18,7 @@ from graph.routing import route_intent
 from graph.state import MAX_HISTORY, Focus, append_history
 from signpost.protocol import INTENT_TOOL, INTENTS
 from tools.document_search import GENRE_WEIGHT, genres, is_generic_request
-from tools.textmatch import content_stems
+from tools.textmatch import best_sentences, content_stems
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ["senior-pet-care-guide.md", "sources/9f3c/001.md", "fernbrook-welcome.pdf"]
@@ -493,3 +493,14 @@ def test_a_passage_from_a_page_is_support_evidence_too() -> None:
         "passages": [{"kind": "qa", "similarity": 0.6}, {"kind": "page", "similarity": 0.5}]
     }
     assert detailed_evidence(faq_answer)["faq_similarity"] == 0.6
+
+
+@pytest.mark.parametrize(
+    ("sentence", "is_time"),
+    [("Last boat 20:30.", True), ("Doors open at 8pm.", True), ("Height up to 2.40 m.", False)],
+)
+def test_clock_times_answer_when_questions_and_decimals_do_not(
+    sentence: str, is_time: bool
+) -> None:
+    found = best_sentences("what time is it on", sentence, min_score=0.3)
+    assert bool(found) is is_time
