@@ -22,7 +22,7 @@ import numpy as np
 from graph.state import Classification
 from prompts import load_data
 from signpost.protocol import INTENTS
-from tools.textmatch import fold, tokens
+from tools.textmatch import contains_sequence, fold, tokens
 
 TOOL_INTENTS = ("navigation", "product", "support", "contact", "document")
 
@@ -56,14 +56,11 @@ class ExemplarIndex:
     def cue_intents(self, text: str) -> set[str]:
         """Return the intents whose request cues (e.g. "who", "brochure") the text contains."""
         words = tokens(text)
-        found = set()
-        for intent, phrases in self.cues.items():
-            for phrase in phrases:
-                n = len(phrase)
-                if n and any(words[i : i + n] == phrase for i in range(len(words) - n + 1)):
-                    found.add(intent)
-                    break
-        return found
+        return {
+            intent
+            for intent, phrases in self.cues.items()
+            if any(contains_sequence(words, phrase) for phrase in phrases)
+        }
 
     @classmethod
     def for_embeddings(cls, embeddings: Any) -> ExemplarIndex:

@@ -20,6 +20,7 @@ from ingestion.sheets import field_score
 from ingestion.text import STOPWORDS
 from tools import geo
 from tools.geo import fold
+from tools.textmatch import contains_sequence
 
 CONCEPTS_FILE = Path(__file__).parent / "data" / "role_concepts.yaml"
 
@@ -1178,7 +1179,7 @@ def _cue_strength(tokens: Sequence[str]) -> float:
     found: list[float] = []
     for cues in (vocab.strong_cues, vocab.weak_cues):
         for cue, weight in cues.items():
-            if _contains_sequence(tokens, cue):
+            if contains_sequence(tokens, cue):
                 found.append(weight)
     if not found:
         return 0.0
@@ -1199,13 +1200,6 @@ def _cue_positions(tokens: Sequence[str]) -> set[int]:
                 if tuple(tokens[i : i + n]) == cue:
                     found.update(range(i, i + n))
     return found
-
-
-def _contains_sequence(tokens: Sequence[str], cue: tuple[str, ...]) -> bool:
-    n = len(cue)
-    if n == 0:
-        return False
-    return any(tuple(tokens[i : i + n]) == cue for i in range(len(tokens) - n + 1))
 
 
 def _token_offsets(text: str) -> list[tuple[int, int]]:

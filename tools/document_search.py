@@ -11,7 +11,7 @@ from typing import Any
 from store import kb
 from tools import kb_cache
 from tools.base import ToolScope, query_stems, search
-from tools.textmatch import content_stems, overlap, stem, tokens
+from tools.textmatch import contains_sequence, content_stems, overlap, stem, tokens
 
 # Words visitors use for "a document" in general: they say nothing about which one.
 GENERIC_DOCUMENT_WORDS = frozenset(
@@ -64,12 +64,7 @@ document at all: "what does the warranty cover?" names a kind of document too.""
 def genres(text: str) -> frozenset[str]:
     """Return the kinds of document a request or title names ("case studies" → case_study)."""
     stems = [stem(w) for w in tokens(text)]
-    found = set()
-    for genre, phrase in _GENRE_PHRASES:
-        n = len(phrase)
-        if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
-            found.add(genre)
-    return frozenset(found)
+    return frozenset(genre for genre, phrase in _GENRE_PHRASES if contains_sequence(stems, phrase))
 
 
 def is_generic_request(query: str) -> bool:

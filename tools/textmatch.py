@@ -100,6 +100,15 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+def contains_sequence(words: Sequence[str], phrase: Sequence[str]) -> bool:
+    """Return True when `phrase` occurs in `words` as adjacent items ("case", "studi")."""
+    n = len(phrase)
+    if n == 0:
+        return False
+    target = tuple(phrase)
+    return any(tuple(words[i : i + n]) == target for i in range(len(words) - n + 1))
+
+
 def content_stems(text: str) -> list[str]:
     """Return stems of the topic-bearing words of `text`, in order, without repeats."""
     return list(_content_stems(text))
