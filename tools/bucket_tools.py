@@ -35,7 +35,10 @@ async def page_navigator(
         ranked = [p.as_dict() for p in found]
     elif mode == "cards":
         ranked = sorted(
-            ranked, key=lambda p: -(p["score"] + (0.06 if p["kind"] == "product" else 0.0))
+            ranked,
+            key=lambda p: (
+                -(p["score"] + (pages.CARDS_PRODUCT_BONUS if p["kind"] == "product" else 0))
+            ),
         )
     ranked = await _with_full_text(scope, ranked, top=3)
     cards = pages.product_cards(ranked) if mode == "cards" else []

@@ -13,6 +13,8 @@ from tools.base import ToolScope, query_stems, search
 from tools.textmatch import content_stems, overlap, tokens
 
 NavigationMode = Literal["links", "cards"]
+CARDS_PRODUCT_BONUS = 0.06
+"""Score a product page gains when the visitor browses (cards mode)."""
 
 
 @dataclass
@@ -109,7 +111,7 @@ async def rank_pages(
         name = title_match(q_stems, row["title"], row["url"])
         score = similarity + 0.35 * name + min(0.08, keyword)
         if mode == "cards" and row["kind"] == "product":
-            score += 0.06
+            score += CARDS_PRODUCT_BONUS
         ranked.append(
             RankedPage(
                 id=item_id,

@@ -59,8 +59,8 @@ async def classify_intent(
     # The visitor's own email/phone are not a search topic (and would match contact rows).
     topic = _without_contact_details(message, extracted)
     followup = is_followup(topic, focus, names.names)
-    asked_before = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
-    query = resolve_query(topic, focus, followup, asked_before)
+    last_asked = next((m for m in reversed(history) if m["role"] == "user"), None)
+    query = resolve_query(topic, focus, followup, last_asked["content"] if last_asked else None)
     embeddings = ctx.services.space.embeddings
     exemplars = await ExemplarIndex.aget(embeddings)
     message_vector = await embeddings.aembed_query(message)
@@ -68,7 +68,7 @@ async def classify_intent(
     probes, coverage = await asyncio.gather(
         probe(ctx, bot, query, query_vector), vocabulary_coverage(ctx, bot, topic)
     )
-    previous = next((m["intent"] for m in reversed(history) if m["role"] == "user"), None)
+    previous = last_asked["intent"] if last_asked else None
     has_products = bool(names.product_titles)
     signals = Signals(
         exemplar=exemplars.scores(message_vector),
