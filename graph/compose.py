@@ -20,6 +20,7 @@ from tools.textmatch import (
 )
 
 SUPPORT_MIN_SCORE = 0.38
+SUPPORT_NEAR_MARGIN = 0.08
 PAGE_MIN_SIMILARITY = 0.3
 CONTACT_MIN_CONFIDENCE = 0.12
 
@@ -269,6 +270,7 @@ def compose_support(question: str, result: dict[str, Any], t: Templates) -> Draf
     if not passages or passages[0]["score"] < SUPPORT_MIN_SCORE:
         return None
     top = passages[0]
+    near = top["score"] - SUPPORT_NEAR_MARGIN  # as good as the best: may answer, is cited
     if top["kind"] == "qa":
         answer = (
             answer_from(question, [top["text"]], limit=3) if len(top["text"]) > 500 else top["text"]
@@ -277,7 +279,7 @@ def compose_support(question: str, result: dict[str, Any], t: Templates) -> Draf
     else:
         # Passages about as good as the best may hold the sentence that answers: a warranty
         # table row beats the product page's introduction.
-        close = [p for p in passages[:3] if p["kind"] != "qa" and p["score"] >= top["score"] - 0.08]
+        close = [p for p in passages[:3] if p["kind"] != "qa" and p["score"] >= near]
         answer = answer_from(
             question,
             [p["text"] for p in close],
@@ -288,7 +290,7 @@ def compose_support(question: str, result: dict[str, Any], t: Templates) -> Draf
         # Cite first the passage the answer was taken from.
         source = next((p for p in close if answer[:40] in p["text"]), top)
         passages = [source] + [p for p in passages if p is not source]
-    cited = [p for p in passages[:3] if p["score"] >= top["score"] - 0.08][:2]
+    cited = [p for p in passages[:3] if p["score"] >= near][:2]
     citations = []
     for passage in cited:
         snippet = _clip(passage["text"], 240)
